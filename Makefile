@@ -1,0 +1,35 @@
+# Two commands a new user needs (see README):
+#   make demo   set everything up, run the demo on bundled data
+#   make test   set everything up, run ruff and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+# torch is pinned first so pip takes the CPU build from local disk where there is one,
+# instead of letting a dependency resolve an unpinned torch to a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/gatecast demo --output gatecast-demo
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/m4_hourly.py
+
+clean:
+	rm -rf $(VENV) gatecast-demo .pytest_cache

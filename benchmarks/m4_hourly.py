@@ -1,0 +1,67 @@
+"""M4 Hourly (414 series, h=48, m=24): gatecast's models beside the published M4 table.
+
+    .venv/bin/python benchmarks/m4_hourly.py                 # every classical model
+    .venv/bin/python benchmarks/m4_hourly.py --models naive,snaive,naive2 --series 50
+
+Prints sMAPE / MASE / OWA and fit+predict seconds, then the published scores around
+them, and writes ``benchmarks/results/m4_hourly.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+import pandas as pd
+from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, score
+from rich.console import Console
+from rich.table import Table
+
+from gatecast.data.validate import validate
+from gatecast.models.registry import make_model
+
+DEFAULT = "naive,snaive,naive2,drift,theta,ets,autoarima"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=DEFAULT)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+
+    train, test = load_hourly(args.series)
+    sf = validate(train, freq=1)
+    rows = []
+    console = Console()
+    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+        model = make_model(name, season_length=M, n_jobs=args.n_jobs)
+        with Timer() as t:
+            fc = model.fit(sf).predict(H)
+        s, m, o = score(train, test, fc, model.name)
+        rows.append({"model": name, "sMAPE": s, "MASE": m, "OWA": o, "seconds": t.seconds})
+        console.print(f"{name:12s} sMAPE {s:7.3f}  MASE {m:6.3f}  OWA {o:6.3f}  {t.seconds:8.1f}s")
+
+    ours = pd.DataFrame(rows)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.date.today().isoformat()
+    ours.assign(date=stamp, machine=machine(), series=sf.n_series).to_csv(
+        args.out / "m4_hourly.csv", index=False)
+
+    table = Table(title=f"M4 Hourly, {sf.n_series} series, h={H}, m={M} ({stamp}, {machine()})")
+    for col in ("method", "sMAPE", "MASE", "OWA", "fit+predict s"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    pub = published()
+    merged = [(f"gatecast {r.model}", r.sMAPE, r.MASE, r.OWA, f"{r.seconds:.1f}")
+              for r in ours.itertuples()]
+    merged += [(f"M4 {r.label}", r.sMAPE, r.MASE, r.OWA, "") for r in pub.itertuples()]
+    for label, s, m, o, secs in sorted(merged, key=lambda r: r[3]):
+        style = "bold green" if label.startswith("gatecast") else None
+        table.add_row(label, f"{s:.3f}", f"{m:.3f}", f"{o:.3f}", secs, style=style)
+    console.print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

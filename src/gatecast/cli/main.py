@@ -1,0 +1,273 @@
+"""The ``gatecast`` command line.
+
+Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gatecast.errors import ConfigError, GatecastError
+
+EXAMPLES = {
+    "demo": "gatecast demo --output gatecast-demo",
+    "forecast": "gatecast forecast sales.csv --model autoarima,ets --h 12 --season-length 12"
+    " --level 80,95 --output forecasts.csv",
+    "compare": "gatecast compare sales.csv --models arima,ets,theta --h 12 --windows 3"
+    " --season-length 12",
+    "backtest": "gatecast backtest --dataset airline --models sarima --h 12 --windows 4"
+    " --output folds.csv",
+}
+
+
+def _csv_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _levels(text: str | None) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        return [float(v) for v in _csv_list(text)]
+    except ValueError as exc:
+        raise ConfigError(f"--level takes numbers like 80,95, got {text!r}") from exc
+
+
+def _add_data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="?", help="CSV or Parquet file in long format (unique_id, ds, y)")
+    p.add_argument("--dataset", help="use a bundled dataset instead of FILE (e.g. airline)")
+    p.add_argument("--wide", action="store_true", help="FILE has one series per row (M4 style)")
+    p.add_argument("--id-col", default="unique_id")
+    p.add_argument("--time-col", default="ds")
+    p.add_argument("--target-col", default="y")
+    p.add_argument("--freq", help="frequency ('h', 'D', 'MS', or an integer step); inferred")
+    p.add_argument("--fill", choices=["interpolate", "ffill", "zero"],
+                   help="fill missing values and gaps instead of failing")
+    p.add_argument("--season-length", type=int, default=None,
+                   help="season length m (e.g. 12 monthly, 24 hourly); dataset default or 1")
+    p.add_argument("--h", type=int, default=None, help="forecast horizon (steps)")
+    p.add_argument("--level", help="prediction-interval levels, e.g. 80,95")
+    p.add_argument("--n-jobs", type=int, default=1, help="processes for per-series models")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gatecast",
+        description="Forecast time series with recurrent networks and classical models,"
+        " always beside the naive baselines.",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or tables")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="compare models on bundled data, write forecasts and"
+                          " a plot", epilog=f"example: {EXAMPLES['demo']}")
+    demo.add_argument("--output", default="gatecast-demo", help="output folder")
+    demo.add_argument("--dataset", default="airline")
+
+    fc = sub.add_parser("forecast", help="fit models and write forecasts",
+                        epilog=f"example: {EXAMPLES['forecast']}")
+    _add_data_args(fc)
+    fc.add_argument("--model", default="autoarima", help="model name(s), comma-separated")
+    fc.add_argument("--output", default="forecasts.csv", help="CSV or Parquet file to write")
+    fc.add_argument("--plot", help="also write a plot (PNG or SVG)")
+
+    for name, help_text in (("compare", "backtest models and print a leaderboard"),
+                            ("backtest", "rolling-origin backtest, write every fold")):
+        p = sub.add_parser(name, help=help_text, epilog=f"example: {EXAMPLES[name]}")
+        _add_data_args(p)
+        p.add_argument("--models", default="autoarima,ets,theta",
+                       help="model names, comma-separated (naive and snaive are always added)")
+        p.add_argument("--windows", type=int, default=1, help="number of backtest folds")
+        p.add_argument("--step", type=int, default=None, help="steps between folds (default h)")
+        p.add_argument("--metrics", default="smape,mase,mae,rmse")
+        p.add_argument("--no-refit", action="store_true",
+                       help="fit once in the first fold, reuse parameters later")
+        p.add_argument("--output", help="write the leaderboard (compare) or folds (backtest)")
+    return parser
+
+
+def _load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
+    from gatecast import datasets
+    from gatecast.data.frame import as_long, from_wide, read_table
+    from gatecast.data.validate import validate
+    from gatecast.models.base import check_horizon
+
+    if args.dataset:
+        info = datasets.info(args.dataset)
+        raw = datasets.load(args.dataset)
+        m, h = info.season_length, info.horizon
+    elif args.file:
+        raw = read_table(args.file)
+        if args.wide:
+            raw = from_wide(raw)
+        else:
+            raw = as_long(raw, id_col=args.id_col, time_col=args.time_col,
+                          target_col=args.target_col)
+        m, h = 1, None
+    else:
+        raise ConfigError("give a FILE or --dataset NAME (see gatecast --help)")
+    season = args.season_length if args.season_length is not None else m
+    horizon = args.h if args.h is not None else h
+    if horizon is None:
+        raise ConfigError("give the forecast horizon with --h")
+    check_horizon(horizon)
+    sf = validate(raw, freq=args.freq, fill=args.fill)
+    return sf, season, horizon
+
+
+def _write_frame(df: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def _models(names: str, season_length: int, n_jobs: int) -> list[Any]:
+    from gatecast.models.registry import make_model
+
+    names_ = _csv_list(names)
+    if not names_:
+        raise ConfigError("give at least one model name")
+    return [make_model(n, season_length=season_length, n_jobs=n_jobs) for n in names_]
+
+
+def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
+    sf, m, h = _load_data(args)
+    levels = _levels(args.level)
+    models = _models(args.model, m, args.n_jobs)
+    out = None
+    with ui.progress("fitting", total=len(models)) as advance:
+        for model in models:
+            lv = levels if getattr(model, "supports_intervals", False) else None
+            fc = model.fit(sf).predict(h, level=lv)
+            out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
+            advance(model.name)
+    path = _write_frame(out, args.output)
+    if args.plot:
+        from gatecast.plotting import plot_forecast
+
+        plot_forecast(sf, out, args.plot, last=max(4 * h, 3 * m))
+    ui.done(f"wrote {len(out)} forecast rows for {sf.n_series} series to {path}",
+            {"output": str(path), "rows": len(out), "series": int(sf.n_series)})
+    return 0
+
+
+def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
+    from gatecast.evaluation.compare import compare
+
+    sf, m, h = _load_data(args)
+    models = _models(args.models, m, args.n_jobs)
+    metrics = tuple(_csv_list(args.metrics))
+    levels = _levels(args.level)
+    if levels:
+        metrics = (*metrics, "coverage")
+    total = (len(models) + 2) * args.windows
+    with ui.progress("backtesting", total=total) as advance:
+        board, result = compare(
+            models, sf, h, n_windows=args.windows, step=args.step, season_length=m,
+            metrics=metrics, refit=not args.no_refit, level=levels,
+            progress=lambda name, w: advance(f"{name} fold {w + 1}"),
+        )
+    return board, result, m
+
+
+def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
+    board, result, _ = _run_compare(args, ui)
+    if args.output:
+        _write_frame(board.reset_index(), args.output)
+    ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
+             f" {result.data.n_series} series")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
+    board, result, _ = _run_compare(args, ui)
+    if args.output:
+        _write_frame(result.forecasts, args.output)
+    ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
+    from gatecast import datasets
+    from gatecast.data.validate import validate
+    from gatecast.evaluation.compare import compare
+    from gatecast.plotting import plot_forecast
+
+    info = datasets.info(args.dataset)
+    sf = validate(datasets.load(args.dataset))
+    m, h = info.season_length, info.horizon
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    models = _models("drift,naive2,autoarima,sarima,ets,theta", m, 1)
+    windows = 3
+    with ui.progress("backtesting", total=(len(models) + 2) * windows) as advance:
+        board, _ = compare(models, sf, h, n_windows=windows, season_length=m,
+                           progress=lambda name, w: advance(f"{name} fold {w + 1}"))
+    _write_frame(board.reset_index(), out / "leaderboard.csv")
+    ui.table(board, title=f"{info.name}: {windows} folds of h={h} (season length {m})")
+    best = [n for n in board.index if n not in ("naive", "snaive")][:2]
+    forecasts = None
+    for name in dict.fromkeys(["snaive", *best]):
+        model = _models(name, m, 1)[0].fit(sf)
+        fc = model.predict(h, level=[80, 95] if model.supports_intervals else None)
+        forecasts = fc if forecasts is None else forecasts.merge(fc, on=["unique_id", "ds"])
+    _write_frame(forecasts, out / "forecasts.csv")
+    plot_forecast(sf, forecasts, out / "forecast.png", last=6 * m)
+    ui.done(f"wrote {out / 'leaderboard.csv'}, {out / 'forecasts.csv'}, {out / 'forecast.png'}",
+            {"output": str(out), "best": best})
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "forecast": cmd_forecast, "compare": cmd_compare,
+            "backtest": cmd_backtest}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gatecast.cli.ui import UI
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ui = UI(quiet=args.quiet, as_json=args.json)
+    debug = args.debug or os.environ.get("GATECAST_DEBUG")
+    try:
+        return COMMANDS[args.command](args, ui)
+    except GatecastError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"internal error: {type(exc).__name__}: {first} (rerun with --debug and"
+              " report it)", file=sys.stderr)
+        return 1
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def dumps(payload: Any) -> str:
+    return json.dumps(payload, default=_json_default)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Rolling-origin backtest: refit everything inside each fold, never look past the cutoff.
+
+For ``n_windows`` folds, each series is cut at ``n - h - step * (n_windows - 1 - w)``
+points (its own positions, so series may end at different times); models are fitted on
+the part before the cut and forecast the next ``h`` points. Because every fold hands the
+model only the rows before its cutoff, and every transform, scaler and order selection
+is fitted inside ``fit``, no fold can see its own future.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gatecast.data.validate import SeriesFrame, validate
+from gatecast.errors import ConfigError, DataError, series_list
+from gatecast.models.base import check_horizon, check_levels
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts of every fold beside the actuals, with timings.
+
+    ``forecasts`` columns: ``unique_id``, ``ds``, ``cutoff`` (last training timestamp),
+    ``y`` (actual), one column per model (+ ``<model>-lo-<level>`` / ``-hi-``).
+    """
+
+    forecasts: pd.DataFrame
+    timings: pd.DataFrame  # model, window, fit_seconds, predict_seconds
+    models: list[str]
+    h: int
+    data: SeriesFrame
+    cuts: np.ndarray  # [n_windows, n_series] number of training points in each fold
+    levels: list[float] = field(default_factory=list)
+
+
+def _positions(sf: SeriesFrame) -> np.ndarray:
+    return np.arange(len(sf.frame)) - np.repeat(sf.indptr[:-1], sf.lengths)
+
+
+def slice_frame(sf: SeriesFrame, start: np.ndarray, stop: np.ndarray) -> SeriesFrame:
+    """Rows ``start[i] <= position < stop[i]`` of every series ``i`` (no revalidation)."""
+    pos = _positions(sf)
+    mask = (pos >= np.repeat(start, sf.lengths)) & (pos < np.repeat(stop, sf.lengths))
+    lengths = np.minimum(stop, sf.lengths) - np.maximum(start, 0)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    frame = sf.frame.loc[mask].reset_index(drop=True)
+    return SeriesFrame(frame=frame, freq=sf.freq, ids=sf.ids, indptr=indptr)
+
+
+def fold_cuts(lengths: np.ndarray, h: int, n_windows: int, step: int) -> np.ndarray:
+    """Training length of each series in each fold: ``[n_windows, n_series]``."""
+    back = h + step * (n_windows - 1 - np.arange(n_windows))
+    return lengths[None, :] - back[:, None]
+
+
+def _model_name(model: Any) -> str:
+    return str(getattr(model, "name", type(model).__name__))
+
+
+def backtest(
+    models: Any,
+    data: Any,
+    h: int,
+    n_windows: int = 1,
+    step: int | None = None,
+    refit: bool | int = True,
+    level: list[float] | None = None,
+    freq: str | int | None = None,
+    progress: Any = None,
+) -> BacktestResult:
+    """Rolling-origin evaluation of one or several forecasters.
+
+    Args:
+        models: a forecaster or a list of them (each is cloned; the originals stay unfitted).
+        data: long frame, path or :class:`SeriesFrame`.
+        h: forecast horizon of each fold.
+        n_windows: number of folds (cutoffs).
+        step: points between consecutive cutoffs (default ``h``: folds do not overlap).
+        refit: ``True`` refits in every fold; ``False`` fits in the first fold only and
+            forecasts later folds from their new history with the same parameters;
+            an integer ``k`` refits every ``k`` folds.
+        level: prediction-interval levels to collect.
+        progress: optional callable ``(model_name, window) -> None`` for progress bars.
+    """
+    h = check_horizon(h)
+    if isinstance(n_windows, bool) or not isinstance(n_windows, int) or n_windows < 1:
+        raise ConfigError(f"n_windows must be a whole number >= 1, got {n_windows!r}")
+    step = h if step is None else step
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ConfigError(f"step must be a whole number >= 1, got {step!r}")
+    refit_every = 1 if refit is True else (0 if refit is False else int(refit))
+    if refit_every < 0:
+        raise ConfigError("refit must be True, False or a whole number >= 1")
+    levels = check_levels(level)
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    if not models:
+        raise ConfigError("give at least one model to backtest")
+    names = [_model_name(m) for m in models]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
+    sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
+
+    cuts = fold_cuts(sf.lengths, h, n_windows, step)
+    need = max(int(getattr(m, "min_length", lambda: 1)()) for m in models)
+    short = cuts[0] < need
+    if short.any():
+        k = int(np.flatnonzero(short)[0])
+        raise DataError(
+            f"series {series_list(list(sf.ids[short]))} too short for {n_windows} backtest"
+            f" window(s) of h={h}, step={step}: {sf.lengths[k]} points, needs"
+            f" {need + h + step * (n_windows - 1)}; use fewer windows or a smaller h"
+        )
+
+    frames, timings = [], []
+    fitted: dict[str, Any] = {}
+    for w in range(n_windows):
+        train = slice_frame(sf, np.zeros(sf.n_series, dtype=np.int64), cuts[w])
+        test = slice_frame(sf, cuts[w], cuts[w] + h)
+        block = test.frame[["unique_id", "ds", "y"]].copy()
+        block.insert(2, "cutoff", np.repeat(train.last_ds(), h))
+        for model, name in zip(models, names, strict=True):
+            do_fit = name not in fitted or (refit_every > 0 and w % refit_every == 0)
+            t0 = time.perf_counter()
+            if do_fit:
+                fitted[name] = model.clone().fit(train)
+            t1 = time.perf_counter()
+            if do_fit:
+                fc = fitted[name].predict(h, level=levels or None)
+            else:
+                fc = fitted[name].forward(train, h, level=levels or None)
+            t2 = time.perf_counter()
+            cols = [c for c in fc.columns if c not in ("unique_id", "ds")]
+            for c in cols:
+                block[c] = fc[c].to_numpy()
+            timings.append((name, w, t1 - t0 if do_fit else 0.0, t2 - t1))
+            if progress is not None:
+                progress(name, w)
+        frames.append(block)
+    forecasts = pd.concat(frames, ignore_index=True)
+    timing = pd.DataFrame(timings, columns=["model", "window", "fit_seconds", "predict_seconds"])
+    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels)

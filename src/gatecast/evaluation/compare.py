@@ -1,0 +1,155 @@
+"""Scoring backtests and the leaderboard that always shows the baselines.
+
+Scores are computed per series and fold over the ``h`` forecast points, then averaged
+over series and folds, the way M4 scored (so a long series does not outweigh a short
+one). MASE and MSIS are scaled by each fold's own in-sample seasonal-naive MAE, computed
+from the training part of that fold only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gatecast.errors import ConfigError
+from gatecast.evaluation.backtest import BacktestResult, backtest
+from gatecast.metrics import METRICS, coverage, mase_scale
+from gatecast.models.base import level_label
+from gatecast.models.baselines import Naive, SeasonalNaive
+
+DEFAULT_METRICS = ("smape", "mase", "mae", "rmse")
+KNOWN_METRICS = (*METRICS, "mase", "msis", "coverage")
+
+
+def check_metrics(metrics: tuple[str, ...] | list[str]) -> None:
+    unknown = [m for m in metrics if m not in KNOWN_METRICS]
+    if unknown:
+        raise ConfigError(f"unknown metric(s) {unknown}; choose from {', '.join(KNOWN_METRICS)}")
+
+
+def fold_scales(result: BacktestResult, season_length: int) -> np.ndarray:
+    """MASE denominators ``[n_windows * n_series]`` in the row order of the forecasts."""
+    values = result.data.grouped()
+    scales = np.empty(result.cuts.size)
+    k = 0
+    for w in range(result.cuts.shape[0]):
+        for i in range(result.cuts.shape[1]):
+            scales[k] = mase_scale(values[i][: result.cuts[w, i]], season_length)
+            k += 1
+    return scales
+
+
+def evaluate(
+    result: BacktestResult,
+    metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
+    season_length: int = 1,
+) -> pd.DataFrame:
+    """One row per model, one column per metric (mean over series and folds)."""
+    check_metrics(metrics)
+    h = result.h
+    fc = result.forecasts
+    y = fc["y"].to_numpy(np.float64).reshape(-1, h)  # [n_windows * n_series, h]
+    needs_scale = any(m in ("mase", "msis") for m in metrics)
+    scales = fold_scales(result, season_length) if needs_scale else None
+    rows = []
+    for name in result.models:
+        pred = fc[name].to_numpy(np.float64).reshape(-1, h)
+        row: dict[str, float] = {}
+        for metric in metrics:
+            if metric in METRICS:
+                row[metric] = float(np.nanmean(METRICS[metric](y, pred, axis=-1)))
+            elif metric == "mase":
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    per = np.abs(y - pred).mean(axis=-1) / scales
+                row[metric] = float(np.nanmean(per))
+            elif metric in ("coverage", "msis"):
+                row.update(_interval_scores(fc, name, result, metric, scales))
+        rows.append(row)
+    return pd.DataFrame(rows, index=pd.Index(result.models, name="model"))
+
+
+def _interval_scores(
+    fc: pd.DataFrame,
+    name: str,
+    result: BacktestResult,
+    metric: str,
+    scales: np.ndarray | None,
+) -> dict[str, float]:
+    """Coverage and MSIS per level (MSIS in the vectorised form of ``metrics.msis``)."""
+    out: dict[str, float] = {}
+    h = result.h
+    y = fc["y"].to_numpy(np.float64).reshape(-1, h)
+    for lv in result.levels:
+        lo_col, hi_col = f"{name}-lo-{level_label(lv)}", f"{name}-hi-{level_label(lv)}"
+        key = f"{metric}-{level_label(lv)}"
+        if lo_col not in fc:
+            out[key] = np.nan
+            continue
+        lo = fc[lo_col].to_numpy(np.float64).reshape(-1, h)
+        hi = fc[hi_col].to_numpy(np.float64).reshape(-1, h)
+        if metric == "coverage":
+            out[key] = float(coverage(y, lo, hi))
+        else:
+            alpha = 1 - lv / 100
+            width = (hi - lo) + (2 / alpha) * ((lo - y) * (y < lo) + (y - hi) * (y > hi))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[key] = float(np.nanmean(width.mean(axis=-1) / scales))
+    return out
+
+
+def with_baselines(models: list[Any], season_length: int) -> list[Any]:
+    """Prepend naive and seasonal naive unless the list has them already."""
+    kinds = {type(m) for m in models}
+    extra: list[Any] = []
+    if Naive not in kinds:
+        extra.append(Naive(alias="naive"))
+    if SeasonalNaive not in kinds and season_length > 1:
+        extra.append(SeasonalNaive(season_length=season_length, alias="snaive"))
+    return extra + list(models)
+
+
+def leaderboard(
+    result: BacktestResult,
+    metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
+    season_length: int = 1,
+) -> pd.DataFrame:
+    """Scores plus fit and predict seconds, best first by the first metric."""
+    board = evaluate(result, metrics, season_length)
+    seconds = result.timings.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
+    board = board.join(seconds.sum())
+    first = metrics[0]
+    ascending = first != "r2"
+    return board.sort_values(first, ascending=ascending, kind="stable")
+
+
+def compare(
+    models: Any,
+    data: Any,
+    h: int,
+    n_windows: int = 1,
+    step: int | None = None,
+    season_length: int = 1,
+    metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
+    baselines: bool = True,
+    refit: bool | int = True,
+    level: list[float] | None = None,
+    freq: str | int | None = None,
+    progress: Any = None,
+) -> tuple[pd.DataFrame, BacktestResult]:
+    """Backtest ``models`` (plus naive and seasonal naive) and rank them.
+
+    Returns the leaderboard (one row per model: each metric, fit and predict seconds) and
+    the underlying :class:`BacktestResult`. The baselines are added unless
+    ``baselines=False`` so that no score is read without its reference.
+    """
+    check_metrics(metrics)
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    if baselines:
+        models = with_baselines(models, season_length)
+    result = backtest(
+        models, data, h, n_windows=n_windows, step=step, refit=refit, level=level,
+        freq=freq, progress=progress,
+    )
+    return leaderboard(result, metrics, season_length), result

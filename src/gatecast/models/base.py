@@ -1,0 +1,274 @@
+"""The forecaster protocol and the one shallow base class for per-series models.
+
+Every forecaster is a dataclass of its parameters (``__init__`` only stores them; what is
+learned is set in ``fit`` and ends in ``_``) and follows one protocol::
+
+    model.fit(frame) -> model
+    model.predict(h, level=[80, 95]) -> long frame: unique_id, ds, <alias>,
+                                         <alias>-lo-80, <alias>-hi-80, ...
+
+:class:`LocalForecaster` is the base for models fitted series by series (naive family,
+ARIMA, ETS, ...). Subclasses write numpy kernels over a :class:`GroupedArray` partition;
+the base turns frames into partitions, maps the kernels with an engine and builds frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from gatecast.data.freq import Freq, future_ds
+from gatecast.data.grouped import GroupedArray
+from gatecast.data.validate import SeriesFrame, validate
+from gatecast.engine.local import LocalEngine, split_positions
+from gatecast.errors import ConfigError, DataError, NotFittedError, series_list
+
+Intervals = dict[float, tuple[np.ndarray, np.ndarray]]
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """What every gatecast forecaster does."""
+
+    @property
+    def name(self) -> str: ...
+
+    def fit(self, data: Any) -> Self: ...
+
+    def predict(self, h: int, level: list[float] | None = None) -> pd.DataFrame: ...
+
+
+def fitted_positions(fitted_ids: np.ndarray, ids: Any) -> np.ndarray:
+    """Positions of ``ids`` among the fitted series; DataError naming any unknown id."""
+    asked = np.atleast_1d(np.asarray(ids, dtype=object))
+    pos = pd.Index(fitted_ids).get_indexer(pd.Index(asked))
+    if np.any(pos < 0):
+        raise DataError(
+            f"unknown unique_id {series_list(list(asked[pos < 0]))}: the model was fitted on"
+            f" {len(fitted_ids)} series ({series_list(list(fitted_ids))}); fit it on data that"
+            " contains them"
+        )
+    return pos
+
+
+def check_horizon(h: int) -> int:
+    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+        raise ConfigError(f"horizon h must be a whole number >= 1, got {h!r}")
+    return int(h)
+
+
+def check_levels(level: Any) -> list[float]:
+    """Normalise prediction-interval levels (percent, each strictly between 0 and 100)."""
+    if level is None:
+        return []
+    levels = [level] if isinstance(level, (int, float)) else list(level)
+    for lv in levels:
+        if not 0 < float(lv) < 100:
+            raise ConfigError(f"interval level must be a percentage in (0, 100), got {lv!r}")
+    return sorted({float(lv) for lv in levels})
+
+
+def level_label(level: float) -> str:
+    return str(int(level)) if float(level).is_integer() else str(level)
+
+
+def normal_intervals(mean: np.ndarray, sd: np.ndarray, levels: list[float]) -> Intervals:
+    """Gaussian intervals ``mean ± z * sd`` for each level; ``sd`` broadcasts to ``mean``."""
+    out: Intervals = {}
+    for lv in levels:
+        z = norm.ppf(0.5 + lv / 200.0)
+        out[lv] = (mean - z * sd, mean + z * sd)
+    return out
+
+
+def forecast_frame(
+    ids: np.ndarray,
+    last_ds: np.ndarray,
+    freq: Freq,
+    name: str,
+    mean: np.ndarray,
+    intervals: Intervals | None = None,
+) -> pd.DataFrame:
+    """Assemble ``[n_series, h]`` forecasts into the long output frame."""
+    h = mean.shape[1]
+    ds = future_ds(last_ds, h, freq)
+    out = {"unique_id": np.repeat(ids, h), "ds": ds.reshape(-1), name: mean.reshape(-1)}
+    for lv, (lo, hi) in sorted((intervals or {}).items()):
+        out[f"{name}-lo-{level_label(lv)}"] = lo.reshape(-1)
+        out[f"{name}-hi-{level_label(lv)}"] = hi.reshape(-1)
+    return pd.DataFrame(out)
+
+
+@dataclasses.dataclass
+class BaseForecaster:
+    """Parameters shared by all forecasters: the output column name (``alias``)."""
+
+    cli_name: ClassVar[str] = ""
+    supports_intervals: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        alias = getattr(self, "alias", None)
+        return alias or type(self).__name__
+
+    def get_params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same parameters."""
+        return type(self)(**self.get_params())
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "series_"):
+            raise NotFittedError(f"{self.name} is not fitted yet; call fit(frame) first")
+
+    def fit_predict(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        return self.fit(data).predict(h, level=level)
+
+
+@dataclasses.dataclass(kw_only=True)
+class LocalForecaster(BaseForecaster):
+    """Base for models fitted independently on each series.
+
+    Subclasses implement ``_fit_partition`` and ``_predict_partition`` (pure functions of a
+    partition: no frame, no global state) and may override ``_forward_partition`` to apply
+    already-fitted parameters to new history (used by backtests with ``refit=False``).
+    """
+
+    alias: str | None = None
+    n_jobs: int = 1
+
+    def min_length(self) -> int:
+        """Fewest points a series needs for this model."""
+        return 1
+
+    # -- kernels (override) -----------------------------------------------------------
+    def _fit_partition(self, ga: GroupedArray) -> Any:
+        raise NotImplementedError
+
+    def _predict_partition(
+        self, state: Any, h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        raise NotImplementedError
+
+    def _forward_partition(
+        self, state: Any, ga: GroupedArray, h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        # Parameter-free models: forecasting from new history is fitting on it.
+        return self._predict_partition(self._fit_partition(ga), h, levels)
+
+    # -- protocol ---------------------------------------------------------------------
+    def _validated(self, data: Any) -> SeriesFrame:
+        if isinstance(data, SeriesFrame):
+            sf = data
+            short = sf.lengths < self.min_length()
+            if short.any():
+                validate(sf.frame, freq=sf.freq, min_length=self.min_length())
+            return sf
+        return validate(data, min_length=self.min_length())
+
+    def fit(self, data: Any) -> Self:
+        """Fit on a long frame (pandas/polars/path/:class:`SeriesFrame`)."""
+        sf = self._validated(data)
+        engine = LocalEngine(self.n_jobs)
+        parts = split_positions(sf.n_series, engine.n_partitions(sf.n_series))
+        ga = sf.grouped()
+        chunks = [ga.take(p) if len(parts) > 1 else ga for p in parts]
+        start = time.perf_counter()
+        self.states_ = engine.map(self.clone()._fit_partition, chunks)
+        self.fit_seconds_ = time.perf_counter() - start
+        self.partitions_ = parts
+        self.series_ = sf.ids
+        self.freq_ = sf.freq
+        self.last_ds_ = sf.last_ds()
+        self.lengths_ = sf.lengths
+        return self
+
+    def predict(
+        self, h: int, level: list[float] | None = None, ids: Any = None
+    ) -> pd.DataFrame:
+        """Forecast ``h`` steps after the end of every fitted series (or only ``ids``)."""
+        self._check_fitted()
+        h = check_horizon(h)
+        levels = check_levels(level)
+        if levels and not self.supports_intervals:
+            raise ConfigError(f"{self.name} has no prediction intervals; drop level=")
+        wanted = None if ids is None else fitted_positions(self.series_, ids)
+        engine = LocalEngine(self.n_jobs)
+        results = engine.map(_PredictCall(self.clone(), h, levels), self.states_)
+        mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
+        out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
+        if wanted is None:
+            return out
+        rows = (wanted[:, None] * h + np.arange(h)[None, :]).reshape(-1)
+        return out.iloc[rows].reset_index(drop=True)
+
+    def save(self, path: Any) -> Any:
+        """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
+        from gatecast.io.serialize import save_local
+
+        return save_local(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> Any:
+        """Rebuild a forecaster written by :meth:`save`."""
+        from gatecast.io.serialize import load_local
+
+        return load_local(path)
+
+    def forward(
+        self, data: Any, h: int, level: list[float] | None = None
+    ) -> pd.DataFrame:
+        """Forecast ``h`` steps after the end of ``data`` with the parameters fitted before.
+
+        ``data`` must hold the same series as the frame given to ``fit``.
+        """
+        self._check_fitted()
+        h = check_horizon(h)
+        levels = check_levels(level)
+        sf = self._validated(data)
+        fitted_positions(self.series_, sf.ids)  # every series must be known
+        pos = sf.position(self.series_)  # and every fitted one present
+        ga = sf.grouped().take(pos)
+        results = [
+            self._forward_partition(state, ga.take(p), h, levels)
+            for state, p in zip(self.states_, self.partitions_, strict=True)
+        ]
+        mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
+        return forecast_frame(
+            self.series_, sf.last_ds()[pos], sf.freq, self.name, mean, intervals
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _PredictCall:
+    """Picklable ``state -> forecasts`` for the engine."""
+
+    model: LocalForecaster
+    h: int
+    levels: list[float]
+
+    def __call__(self, state: Any) -> tuple[np.ndarray, Intervals]:
+        return self.model._predict_partition(state, self.h, self.levels)
+
+
+def _gather(
+    results: list[tuple[np.ndarray, Intervals]],
+    parts: list[np.ndarray],
+    n: int,
+    h: int,
+    levels: list[float],
+) -> tuple[np.ndarray, Intervals]:
+    mean = np.empty((n, h))
+    intervals = {lv: (np.empty((n, h)), np.empty((n, h))) for lv in levels}
+    for (m, iv), p in zip(results, parts, strict=True):
+        mean[p] = m
+        for lv in levels:
+            intervals[lv][0][p] = iv[lv][0]
+            intervals[lv][1][p] = iv[lv][1]
+    return mean, intervals

@@ -1,0 +1,1 @@
+"""Numpy-only numerical kernels shared by the models (no pandas, no torch)."""

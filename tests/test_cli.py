@@ -1,0 +1,95 @@
+"""The CLI: outputs in the documented format; bad input is one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gatecast.cli.main import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def csv(tmp_path: Path, monthly: pd.DataFrame) -> Path:
+    path = tmp_path / "data.csv"
+    monthly.to_csv(path, index=False)
+    return path
+
+
+def test_forecast_writes_long_csv_with_intervals(capsys, csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fc.csv"
+    code, _, err = run(capsys, "--quiet", "forecast", str(csv), "--model", "snaive,drift",
+                       "--h", "4", "--season-length", "12", "--level", "80,95",
+                       "--output", str(out), "--plot", str(tmp_path / "p.png"))
+    assert code == 0, err
+    fc = pd.read_csv(out)
+    assert list(fc.columns) == [
+        "unique_id", "ds", "snaive", "snaive-lo-80", "snaive-hi-80", "snaive-lo-95",
+        "snaive-hi-95", "drift", "drift-lo-80", "drift-hi-80", "drift-lo-95", "drift-hi-95"]
+    assert len(fc) == 3 * 4
+    assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def test_compare_json_has_baselines(capsys, csv: Path) -> None:
+    code, out, _ = run(capsys, "--json", "compare", str(csv), "--models", "drift,naive2",
+                       "--h", "6", "--windows", "2", "--season-length", "12")
+    assert code == 0
+    rows = json.loads(out.strip().splitlines()[-1])["rows"]
+    assert {r["model"] for r in rows} == {"naive", "snaive", "drift", "naive2"}
+
+
+def test_backtest_writes_folds(capsys, csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "folds.parquet"
+    code, _, _ = run(capsys, "--quiet", "backtest", str(csv), "--models", "drift", "--h", "3",
+                     "--windows", "2", "--output", str(out))
+    assert code == 0
+    folds = pd.read_parquet(out)
+    assert {"cutoff", "y", "drift", "naive"} <= set(folds.columns)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "args", "message"),
+    [
+        (None, ["forecast", "missing.csv", "--h", "3"], "file not found"),
+        (lambda d: d.rename(columns={"y": "value"}), ["forecast", "{csv}", "--h", "3"],
+         "missing column"),
+        (lambda d: d.assign(y=d.y.where(d.index != 4)), ["forecast", "{csv}", "--h", "3"],
+         "missing value"),
+        (lambda d: d.iloc[:5], ["forecast", "{csv}", "--h", "3", "--model", "snaive",
+                                "--season-length", "12"], "too short"),
+        (None, ["forecast", "{csv}", "--h", "0"], "horizon"),
+        (None, ["forecast", "{csv}", "--h", "3", "--model", "prophet"], "unknown model"),
+        (None, ["compare", "{csv}", "--h", "3", "--metrics", "accuracy"], "unknown metric"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monthly, mutate, args, message):
+    path = tmp_path / "bad.csv"
+    (mutate(monthly) if mutate else monthly).to_csv(path, index=False)
+    code, out, err = run(capsys, *[a.replace("{csv}", str(path)) for a in args])
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    """The README's demo, through the installed entry point (a real subprocess)."""
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatecast.cli.main", "demo", "--output", str(out)],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert {"naive", "snaive", "autoarima", "ets", "theta"} <= set(board["model"])
+    assert (out / "forecast.png").stat().st_size > 1000
+    assert "leaderboard" not in proc.stderr
+    assert "snaive" in proc.stdout
