@@ -14,10 +14,10 @@ import datetime as dt
 import sys
 
 import pandas as pd
-from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, score
 from rich.console import Console
 from rich.table import Table
 
+from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, score
 from gatecast.data.validate import validate
 from gatecast.models.registry import make_model
 

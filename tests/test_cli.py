@@ -75,7 +75,7 @@ def test_backtest_writes_folds(capsys, csv: Path, tmp_path: Path) -> None:
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monthly, mutate, args, message):
     path = tmp_path / "bad.csv"
     (mutate(monthly) if mutate else monthly).to_csv(path, index=False)
-    code, out, err = run(capsys, *[a.replace("{csv}", str(path)) for a in args])
+    code, _, err = run(capsys, *[a.replace("{csv}", str(path)) for a in args])
     assert code == 2
     assert err.startswith("error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err

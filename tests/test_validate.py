@@ -42,7 +42,7 @@ def test_bad_input_raises_one_line_data_error(monthly, mutate, pattern) -> None:
 
 
 def test_too_short_names_series_and_fix(monthly: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match=r"series 's0' too short: 72 points where 75.*shorter"):
+    with pytest.raises(DataError, match=r"series .s0. too short: 72 points where 75.*look-back"):
         validate(monthly, min_length=75)
 
 
@@ -91,7 +91,7 @@ def test_infer_freq_survives_gaps() -> None:
     ds = pd.date_range("2020-01-01", periods=50, freq="MS").delete([5, 17, 30])
     df = pd.DataFrame({"unique_id": "a", "ds": ds, "y": 1.0})
     assert infer_freq(df).freqstr == "MS"
-    with pytest.raises(DataError, match="3 missing timestamp|1 missing timestamp"):
+    with pytest.raises(DataError, match=r"[13] missing timestamp"):
         validate(df)
 
 

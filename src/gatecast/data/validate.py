@@ -162,6 +162,7 @@ def validate(
     freq: str | int | pd.DateOffset | None = None,
     fill: Fill | None = None,
     min_length: int | None = None,
+    needed_for: str = "the look-back + horizon",
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -175,6 +176,7 @@ def validate(
             ``"zero"``; ``None`` makes both an error.
         min_length: every series must have at least this many points (for example
             ``look_back + horizon``).
+        needed_for: what needs ``min_length`` points, for the error message.
     """
     if isinstance(data, SeriesFrame):
         data = data.frame
@@ -257,7 +259,7 @@ def validate(
         k = int(np.flatnonzero(lengths < min_length)[0])
         raise DataError(
             f"series {series_list(list(short))} too short: {lengths[k]} points where"
-            f" {min_length} are needed (look-back + horizon); use a shorter look_back or"
-            " horizon, or drop the short series"
+            f" {min_length} are needed for {needed_for}; drop the short series or ask for"
+            " less (shorter look-back or horizon, fewer windows, a simpler model)"
         )
     return SeriesFrame(frame=df, freq=freq_, ids=ids, indptr=indptr)

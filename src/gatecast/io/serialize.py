@@ -90,26 +90,69 @@ def read_model(path: str | Path) -> tuple[type, dict[str, Any], dict[str, Any],
     return cls, params, config["fitted"], arrays
 
 
+def flatten(tree: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """Split a nested state into a JSON skeleton and named arrays (no pickle).
+
+    Dicts with string keys, lists, tuples, numbers, strings, booleans and None go into the
+    skeleton; every numpy array is stored in ``arrays`` under a dotted path and replaced by
+    ``{"__array__": path}``. Anything else is refused with a clear error.
+    """
+    if isinstance(tree, np.ndarray):
+        if tree.dtype == object:
+            return {"__list__": [flatten(v, arrays, f"{prefix}.{i}")
+                                 for i, v in enumerate(tree.tolist())]}
+        arrays[prefix] = tree
+        return {"__array__": prefix}
+    if isinstance(tree, dict):
+        if not all(isinstance(k, str) for k in tree):
+            raise ConfigError(f"cannot save state at {prefix}: dict keys must be strings")
+        return {"__dict__": {k: flatten(v, arrays, f"{prefix}.{k}") for k, v in tree.items()}}
+    if isinstance(tree, (list, tuple)):
+        key = "__tuple__" if isinstance(tree, tuple) else "__list__"
+        return {key: [flatten(v, arrays, f"{prefix}.{i}") for i, v in enumerate(tree)]}
+    if isinstance(tree, np.generic):
+        return tree.item()
+    if tree is None or isinstance(tree, (bool, int, float, str)):
+        if isinstance(tree, float) and not np.isfinite(tree):
+            return {"__float__": str(tree)}
+        return tree
+    raise ConfigError(f"cannot save state at {prefix}: values of type {type(tree).__name__}")
+
+
+def unflatten(skeleton: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Inverse of :func:`flatten`."""
+    if isinstance(skeleton, dict):
+        if "__array__" in skeleton:
+            return arrays[skeleton["__array__"]]
+        if "__dict__" in skeleton:
+            return {k: unflatten(v, arrays) for k, v in skeleton["__dict__"].items()}
+        if "__list__" in skeleton:
+            return [unflatten(v, arrays) for v in skeleton["__list__"]]
+        if "__tuple__" in skeleton:
+            return tuple(unflatten(v, arrays) for v in skeleton["__tuple__"])
+        if "__float__" in skeleton:
+            return float(skeleton["__float__"])
+    return skeleton
+
+
 def save_local(model: Any, path: str | Path) -> Path:
-    """Save a fitted :class:`LocalForecaster` whose partition states are dicts of arrays."""
+    """Save a fitted :class:`LocalForecaster`: metadata as JSON, learned arrays as safetensors.
+
+    Each partition's state goes through the model's ``_state_to_tree`` hook (identity by
+    default) and :func:`flatten`.
+    """
     model._check_fitted()
     arrays: dict[str, np.ndarray] = {}
+    skeletons = []
     for k, state in enumerate(model.states_):
-        if not isinstance(state, dict) or not all(
-            isinstance(v, np.ndarray) for v in state.values()
-        ):
-            raise ConfigError(
-                f"{model.name} cannot be saved to safetensors yet; refit it from the data"
-            )
-        for key, value in state.items():
-            arrays[f"state.{k}.{key}"] = value
+        skeletons.append(flatten(model._state_to_tree(state), arrays, f"state.{k}"))
         arrays[f"partition.{k}"] = model.partitions_[k]
     fitted = {
         "series": np.asarray(model.series_, dtype=object).tolist(),
         "freq": freq_to_json(model.freq_),
         "last_ds": ds_to_json(model.last_ds_),
         "lengths": np.asarray(model.lengths_).tolist(),
-        "n_partitions": len(model.states_),
+        "states": skeletons,
     }
     return write_model(path, model, fitted, arrays)
 
@@ -123,13 +166,9 @@ def load_local(path: str | Path) -> Any:
     model.freq_ = freq
     model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
     model.lengths_ = np.asarray(fitted["lengths"], dtype=np.int64)
-    model.partitions_ = [arrays[f"partition.{k}"] for k in range(fitted["n_partitions"])]
-    model.states_ = []
-    for k in range(fitted["n_partitions"]):
-        prefix = f"state.{k}."
-        model.states_.append(
-            {key[len(prefix):]: v for key, v in arrays.items() if key.startswith(prefix)}
-        )
+    n = len(fitted["states"])
+    model.partitions_ = [arrays[f"partition.{k}"] for k in range(n)]
+    model.states_ = [model._state_from_tree(unflatten(sk, arrays)) for sk in fitted["states"]]
     return model
 
 

@@ -164,13 +164,12 @@ class LocalForecaster(BaseForecaster):
 
     # -- protocol ---------------------------------------------------------------------
     def _validated(self, data: Any) -> SeriesFrame:
+        need = self.min_length()
         if isinstance(data, SeriesFrame):
-            sf = data
-            short = sf.lengths < self.min_length()
-            if short.any():
-                validate(sf.frame, freq=sf.freq, min_length=self.min_length())
-            return sf
-        return validate(data, min_length=self.min_length())
+            if np.any(data.lengths < need):
+                validate(data.frame, freq=data.freq, min_length=need, needed_for=self.name)
+            return data
+        return validate(data, min_length=need, needed_for=self.name)
 
     def fit(self, data: Any) -> Self:
         """Fit on a long frame (pandas/polars/path/:class:`SeriesFrame`)."""
@@ -207,6 +206,13 @@ class LocalForecaster(BaseForecaster):
             return out
         rows = (wanted[:, None] * h + np.arange(h)[None, :]).reshape(-1)
         return out.iloc[rows].reset_index(drop=True)
+
+    def _state_to_tree(self, state: Any) -> Any:
+        """A partition state as nested dicts/lists/arrays for saving (override if needed)."""
+        return state
+
+    def _state_from_tree(self, tree: Any) -> Any:
+        return tree
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""

@@ -1,0 +1,455 @@
+"""ARIMA, seasonal ARIMA and automatic ARIMA, fitted series by series with StatsForecast.
+
+The model for a series ``y_t`` with season length ``m`` is
+
+    phi(B) Phi(B^m) (1 - B)^d (1 - B^m)^D (y_t - mu - delta t) = theta(B) Theta(B^m) eps_t,
+
+with ``B`` the backshift operator, ``phi(B) = 1 - phi_1 B - ... - phi_p B^p``,
+``theta(B) = 1 + theta_1 B + ... + theta_q B^q`` (``Phi``, ``Theta`` likewise in ``B^m``),
+``eps_t ~ N(0, sigma^2)``, a mean ``mu`` only when ``d + D = 0`` and a drift ``delta`` only
+when ``d + D <= 1``. Coefficients are estimated by conditional sum of squares for starting
+values then exact Gaussian likelihood (Kalman filter), as R's ``stats::arima``.
+
+Forecasts are conditional means. Writing the model as ``y_t = sum_j psi_j eps_{t-j}`` (the
+MA(inf) weights of ``theta(B) Theta(B^m) / [phi(B) Phi(B^m) (1-B)^d (1-B^m)^D]``, ``psi_0 = 1``),
+the h-step forecast error variance is ``sigma^2 * sum_{j<h} psi_j^2`` and the intervals are
+Gaussian around the mean.
+
+This module also holds :class:`StatsForecastModel`, the per-series wrapper that the ETS,
+Theta and ARIMA-GARCH models share: one fitted StatsForecast object per series, kept in a
+list per partition, and every failure of a single series turned into a
+:class:`~gatecast.errors.DataError` that names the series and suggests a fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar, Self, TypeVar
+
+import numpy as np
+import pandas as pd
+from statsforecast.models import ARIMA as _SFArima
+from statsforecast.models import AutoARIMA as _SFAutoArima
+
+from gatecast.data.grouped import GroupedArray
+from gatecast.data.validate import SeriesFrame
+from gatecast.errors import ConfigError, DataError, GatecastError
+from gatecast.models.base import Intervals, LocalForecaster
+
+T = TypeVar("T")
+
+ARIMA_METHODS: tuple[str, ...] = ("CSS-ML", "ML", "CSS")
+
+
+# -- parameter checks ---------------------------------------------------------------------
+def check_whole(name: str, value: Any, minimum: int = 0) -> int:
+    """A whole number ``>= minimum`` (bools are refused: ``True`` is not an order)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_order(name: str, value: Any) -> tuple[int, int, int]:
+    """An ARIMA order ``(p, d, q)`` / ``(P, D, Q)``: three whole numbers >= 0."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = ()
+    if len(items) != 3:
+        raise ConfigError(f"{name} must be three whole numbers (p, d, q), got {value!r}")
+    p, d, q = (check_whole(f"{name} entry", v) for v in items)
+    return p, d, q
+
+
+def check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_season_length(value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
+        raise ConfigError(f"season_length must be a whole number >= {minimum}{hint}, got {value!r}")
+    return int(value)
+
+
+def arima_min_length(
+    order: tuple[int, int, int],
+    seasonal_order: tuple[int, int, int],
+    season_length: int,
+    include_mean: bool = True,
+    include_drift: bool = False,
+) -> int:
+    """Fewest points for which an ARIMA fit is defined.
+
+    Differencing and the conditional start of the AR part use ``n_cond = d + D m + p + P m``
+    points; the remaining ones must leave one degree of freedom for ``sigma^2`` after the
+    ``k`` estimated coefficients, so ``n >= n_cond + k + 1``. Below this StatsForecast either
+    refuses ("not enough data") or returns non-finite forecasts.
+    """
+    p, d, q = order
+    sp, sd, sq = seasonal_order
+    m = season_length
+    n_cond = d + sd * m + p + sp * m
+    k = p + q + sp + sq + int(include_mean and d + sd == 0) + int(include_drift and d + sd <= 1)
+    return n_cond + k + 1
+
+
+# -- per-series failures ------------------------------------------------------------------
+class SeriesFitError(DataError):
+    """One series could not be fitted or forecast.
+
+    Raised inside a partition kernel, where only the series' position in the partition is
+    known; :class:`StatsForecastModel` catches it where the frame is at hand and re-raises a
+    :class:`DataError` naming the ``unique_id`` (``values``, the series, locates it). The
+    message is ``prefix + <which series> + suffix``.
+    """
+
+    def __init__(
+        self, message: str, *, prefix: str = "", suffix: str = "",
+        values: np.ndarray | None = None,
+    ) -> None:
+        # Only ``message`` goes to ``args``: exceptions are rebuilt from ``args`` (then
+        # ``__dict__``) when they travel back from a worker process.
+        super().__init__(message)
+        self.prefix = prefix
+        self.suffix = suffix
+        self.values = values
+
+    def naming(self, series: str) -> DataError:
+        return DataError(f"{self.prefix} {series}{self.suffix}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def series_call(
+    what: str,
+    hint: str,
+    position: int,
+    values: np.ndarray | None,
+    fn: Callable[..., T],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """Run one per-series library call; any failure becomes a :class:`SeriesFitError`."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # Optimiser chatter (convergence notes, overflow at a rejected trial point) for
+            # every one of thousands of series drowns real messages; failures still raise.
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    except GatecastError:
+        raise
+    except Exception as exc:
+        prefix = f"{what} failed for series"
+        suffix = f" ({_one_line(exc)}); {hint}"
+        raise SeriesFitError(
+            f"{prefix} at position {position} of its partition{suffix}",
+            prefix=prefix, suffix=suffix, values=values,
+        ) from exc
+
+
+def _renamed(exc: SeriesFitError, sf: SeriesFrame) -> DataError | None:
+    """The same failure naming the series by its ``unique_id`` (None: not found)."""
+    if exc.values is not None:
+        for i, y in enumerate(sf.grouped()):
+            if y.size == exc.values.size and np.array_equal(y, exc.values):
+                return exc.naming(repr(str(sf.ids[i])))
+    return None
+
+
+def _finite_arima(model: _SFArima) -> _SFArima:
+    coef = np.asarray(list(model.model_["coef"].values()), dtype=np.float64)
+    if not (np.all(np.isfinite(coef)) and np.isfinite(model.model_["sigma2"])):
+        raise ValueError("the estimated coefficients are not finite")
+    return model
+
+
+def fit_arima(
+    make: Callable[[str], _SFArima], method: str, y: np.ndarray, i: int, what: str, hint: str
+) -> _SFArima:
+    """Fit ``make(method)`` on ``y``; a failed ``CSS-ML`` fit is retried with plain ``ML``.
+
+    CSS-ML starts the likelihood search at the conditional-sum-of-squares estimates; when
+    those are non-stationary (an AR root on or inside the unit circle, as after a level
+    shift) R's ``arima`` stops with an error and StatsForecast's search ends in NaN. ML from
+    its default start estimates the same model, so it is the natural second try.
+    """
+
+    def attempt(m: str) -> _SFArima:
+        return _finite_arima(make(m).fit(y))
+
+    try:
+        return series_call(what, hint, i, y, attempt, method)
+    except SeriesFitError:
+        if method != "CSS-ML":
+            raise
+        return series_call(what, hint, i, y, attempt, "ML")
+
+
+def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, Intervals]:
+    mean = np.empty((n, h))
+    return mean, {lv: (np.empty((n, h)), np.empty((n, h))) for lv in levels}
+
+
+@dataclasses.dataclass
+class StatsForecastModel(LocalForecaster):
+    """Per-series wrapper around a StatsForecast model class.
+
+    State of a partition: the list of fitted StatsForecast objects (their ``model_`` holds
+    the estimated coefficients). ``predict`` asks each for ``h`` steps; ``forward`` applies
+    the stored coefficients to new history with the object's ``forward`` (no re-estimation).
+    Subclasses give ``_new_model`` (an unfitted StatsForecast object) and ``_hint`` (how to
+    get a series that fails to fit through).
+    """
+
+    supports_intervals: ClassVar[bool] = True
+
+    def _new_model(self) -> Any:
+        raise NotImplementedError
+
+    def _hint(self) -> str:
+        return "check the series for outliers or level shifts, or use a simpler model"
+
+    # -- kernels ----------------------------------------------------------------------
+    def _fit_one(self, y: np.ndarray, i: int) -> Any:
+        return series_call(f"{self.name} fit", self._hint(), i, y, self._new_model().fit, y)
+
+    def _fit_partition(self, ga: GroupedArray) -> list[Any]:
+        return [self._fit_one(y, i) for i, y in enumerate(ga)]
+
+    def _predict_partition(
+        self, state: list[Any], h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        mean, intervals = forecast_arrays(len(state), h, levels)
+        for i, model in enumerate(state):
+            out = series_call(
+                f"{self.name} forecast", self._hint(), i, None,
+                model.predict, h=h, level=levels or None,
+            )
+            self._store(out, i, mean, intervals)
+        return mean, intervals
+
+    def _forward_partition(
+        self, state: list[Any], ga: GroupedArray, h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        mean, intervals = forecast_arrays(len(state), h, levels)
+        for i, (model, y) in enumerate(zip(state, ga, strict=True)):
+            out = series_call(
+                f"{self.name} forward", self._hint(), i, y,
+                model.forward, y=y, h=h, level=levels or None,
+            )
+            self._store(out, i, mean, intervals)
+        return mean, intervals
+
+    # -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------
+    def _object_to_tree(self, model: Any) -> dict[str, Any]:
+        tree: dict[str, Any] = {"model_": model.model_}
+        if isinstance(getattr(model, "method", None), str):
+            tree["method"] = model.method  # an ARIMA refitted with ML keeps saying so
+        return tree
+
+    def _object_from_tree(self, tree: dict[str, Any]) -> Any:
+        model = self._new_model()
+        model.model_ = tree["model_"]
+        if "method" in tree:
+            model.method = tree["method"]
+        return model
+
+    def _state_to_tree(self, state: list[Any]) -> Any:
+        return [self._object_to_tree(model) for model in state]
+
+    def _state_from_tree(self, tree: Any) -> list[Any]:
+        return [self._object_from_tree(t) for t in tree]
+
+    @staticmethod
+    def _store(out: dict[str, Any], i: int, mean: np.ndarray, intervals: Intervals) -> None:
+        # StatsForecast names interval columns after the level values it was given.
+        mean[i] = np.asarray(out["mean"], dtype=np.float64)
+        for lv, (lo, hi) in intervals.items():
+            lo[i] = np.asarray(out[f"lo-{lv}"], dtype=np.float64)
+            hi[i] = np.asarray(out[f"hi-{lv}"], dtype=np.float64)
+
+    # -- protocol: name the series that failed ----------------------------------------
+    def fit(self, data: Any) -> Self:
+        sf = self._validated(data)
+        try:
+            return super().fit(sf)
+        except SeriesFitError as exc:
+            named = _renamed(exc, sf)
+            if named is None:
+                raise
+            raise named from exc
+
+    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        sf = self._validated(data)
+        try:
+            return super().forward(sf, h, level=level)
+        except SeriesFitError as exc:
+            named = _renamed(exc, sf)
+            if named is None:
+                raise
+            raise named from exc
+
+
+# -- ARIMA --------------------------------------------------------------------------------
+@dataclasses.dataclass
+class ARIMA(StatsForecastModel):
+    """ARIMA(p, d, q)(P, D, Q)_m with fixed orders (see the module docstring for the maths).
+
+    ``include_mean`` applies only without differencing and ``include_drift`` only with
+    ``d + D <= 1`` (a drift with two differences would be a quadratic trend). ``method`` is
+    ``"CSS-ML"`` (CSS starting values, then maximum likelihood; retried as ``"ML"`` when the
+    CSS start is non-stationary and the search fails, see :func:`fit_arima`), ``"ML"`` or
+    ``"CSS"``. Needs :func:`arima_min_length` points per series.
+    """
+
+    order: tuple[int, int, int] = (1, 0, 0)
+    seasonal_order: tuple[int, int, int] = (0, 0, 0)
+    season_length: int = 1
+    include_mean: bool = True
+    include_drift: bool = False
+    method: str = "CSS-ML"
+    cli_name = "arima"
+
+    def __post_init__(self) -> None:
+        self.order = check_order("order", self.order)
+        self.seasonal_order = check_order("seasonal_order", self.seasonal_order)
+        self.season_length = check_season_length(self.season_length)
+        if any(self.seasonal_order) and self.season_length < 2:
+            raise ConfigError(
+                f"seasonal_order={self.seasonal_order} needs season_length >= 2 (for example 12"
+                " for monthly data); set season_length or use seasonal_order=(0, 0, 0)"
+            )
+        self.include_mean = check_flag("include_mean", self.include_mean)
+        self.include_drift = check_flag("include_drift", self.include_drift)
+        if self.method not in ARIMA_METHODS:
+            raise ConfigError(
+                f"method must be one of {', '.join(ARIMA_METHODS)}, got {self.method!r}"
+            )
+        if self.include_drift and self.order[1] + self.seasonal_order[1] > 1:
+            raise ConfigError(
+                "include_drift needs d + D <= 1 (with more differencing a drift is a quadratic"
+                " trend); drop include_drift or difference less"
+            )
+
+    def min_length(self) -> int:
+        return arima_min_length(
+            self.order, self.seasonal_order, self.season_length,
+            self.include_mean, self.include_drift,
+        )
+
+    def _new_model(self, method: str | None = None) -> _SFArima:
+        return _SFArima(
+            order=self.order,
+            season_length=self.season_length,
+            seasonal_order=self.seasonal_order,
+            include_mean=self.include_mean,
+            include_drift=self.include_drift,
+            method=method or self.method,
+        )
+
+    def _fit_one(self, y: np.ndarray, i: int) -> _SFArima:
+        return fit_arima(self._new_model, self.method, y, i, f"{self.name} fit", self._hint())
+
+    def _hint(self) -> str:
+        return (
+            "try a simpler order (fewer AR/MA terms or less differencing), method='CSS-ML',"
+            " or AutoARIMA"
+        )
+
+
+@dataclasses.dataclass
+class SARIMA(ARIMA):
+    """Seasonal ARIMA; defaults to the airline model ARIMA(0,1,1)(0,1,1)_m.
+
+    ``(1 - B)(1 - B^m) y_t = (1 + theta B)(1 + Theta B^m) eps_t`` (Box & Jenkins' model for
+    the airline passengers). ``season_length`` (``m``) is required and must be >= 2.
+    """
+
+    order: tuple[int, int, int] = (0, 1, 1)
+    seasonal_order: tuple[int, int, int] = (0, 1, 1)
+    season_length: int | None = None  # type: ignore[assignment]
+    cli_name = "sarima"
+
+    def __post_init__(self) -> None:
+        m = self.season_length
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+            raise ConfigError(
+                f"SARIMA needs season_length >= 2 (for example 12 for monthly data, 7 for"
+                f" daily), got {m!r}; for non-seasonal data use ARIMA"
+            )
+        self.season_length = int(m)
+        super().__post_init__()
+
+
+@dataclasses.dataclass
+class AutoARIMA(StatsForecastModel):
+    """ARIMA with orders chosen per series (Hyndman & Khandakar, 2008, as R's ``auto.arima``).
+
+    ``d`` comes from repeated KPSS tests and ``D`` from a seasonal-strength test unless given;
+    then ``p, q, P, Q`` (up to the ``max_*`` bounds) and the constant are chosen by AICc,
+    stepwise from ARIMA(2,d,2)(1,D,1) or over the whole grid (``stepwise=False``).
+    ``approximation=None`` uses CSS during the search when ``n > 150`` or ``m > 12``.
+
+    Minimum length: ``2 m + 1`` for ``m > 1`` (the seasonal-differencing test needs two full
+    seasons; below that the search silently drops the seasonal part), else 4; at least
+    ``d + D m + 3`` when ``d``/``D`` are fixed.
+    """
+
+    season_length: int = 1
+    d: int | None = None
+    D: int | None = None
+    max_p: int = 5
+    max_q: int = 5
+    max_P: int = 2
+    max_Q: int = 2
+    stepwise: bool = True
+    approximation: bool | None = None
+    cli_name = "autoarima"
+
+    def __post_init__(self) -> None:
+        self.season_length = check_season_length(self.season_length)
+        if self.d is not None:
+            self.d = check_whole("d", self.d)
+        if self.D is not None:
+            self.D = check_whole("D", self.D)
+            if self.D > 0 and self.season_length < 2:
+                raise ConfigError(
+                    f"D={self.D} (seasonal differencing) needs season_length >= 2; set"
+                    " season_length or leave D=None"
+                )
+        for name in ("max_p", "max_q", "max_P", "max_Q"):
+            setattr(self, name, check_whole(name, getattr(self, name)))
+        self.stepwise = check_flag("stepwise", self.stepwise)
+        if self.approximation is not None and not isinstance(self.approximation, bool):
+            raise ConfigError(
+                f"approximation must be None, True or False, got {self.approximation!r}"
+            )
+
+    def min_length(self) -> int:
+        m = self.season_length
+        base = 2 * m + 1 if m > 1 else 4
+        return max(base, (self.d or 0) + (self.D or 0) * m + 3)
+
+    def _new_model(self) -> _SFAutoArima:
+        return _SFAutoArima(
+            d=self.d,
+            D=self.D,
+            max_p=self.max_p,
+            max_q=self.max_q,
+            max_P=self.max_P,
+            max_Q=self.max_Q,
+            stepwise=self.stepwise,
+            approximation=self.approximation,
+            season_length=self.season_length,
+        )
+
+    def _hint(self) -> str:
+        return "try smaller max_p/max_q, a fixed d and D, or season_length=1"
