@@ -16,7 +16,8 @@ import pytest
 from gatecast.errors import ConfigError, DataError, GatecastError, NotFittedError
 from gatecast.evaluation.backtest import backtest
 from gatecast.io.serialize import load
-from gatecast.models.registry import MODELS, make_model
+from gatecast.models.registry import MODELS, RECURRENT, make_model
+from gatecast.training.config import TrainerConfig
 from helpers import seasonal_frame
 
 M = 12
@@ -27,6 +28,10 @@ FAST: dict[str, dict[str, Any]] = {
     "arima": {"order": (1, 1, 0)},
     "arima-garch": {"order": (1, 0, 0)},
 }
+# Recurrent models: tiny networks and few steps; learning is tested in test_recurrent.py.
+for _name in RECURRENT:
+    FAST[_name] = {"hidden_size": 8, "num_layers": 1, "head_hidden": 8, "head_layers": 1,
+                   "max_steps": 6, "trainer": TrainerConfig(batch_size=32)}
 NAMES = sorted(MODELS)
 
 

@@ -55,6 +55,9 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--h", type=int, default=None, help="forecast horizon (steps)")
     p.add_argument("--level", help="prediction-interval levels, e.g. 80,95")
     p.add_argument("--n-jobs", type=int, default=1, help="processes for per-series models")
+    p.add_argument("--seed", type=int, default=0, help="seed for the neural models")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="where neural models train (auto: CUDA when available)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,19 +137,26 @@ def _write_frame(df: Any, path: str | Path) -> Path:
     return path
 
 
-def _models(names: str, season_length: int, n_jobs: int) -> list[Any]:
+def _models(names: str, season_length: int, horizon: int, args: argparse.Namespace | None = None
+            ) -> list[Any]:
     from gatecast.models.registry import make_model
+    from gatecast.training.config import TrainerConfig
 
     names_ = _csv_list(names)
     if not names_:
         raise ConfigError("give at least one model name")
-    return [make_model(n, season_length=season_length, n_jobs=n_jobs) for n in names_]
+    seed, device = getattr(args, "seed", 0), getattr(args, "device", "auto")
+    progress = args is not None and not (args.quiet or args.json) and sys.stderr.isatty()
+    return [make_model(n, season_length=season_length, horizon=horizon,
+                       n_jobs=getattr(args, "n_jobs", 1),
+                       trainer=TrainerConfig(seed=seed, device=device, progress=progress))
+            for n in names_]
 
 
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
     sf, m, h = _load_data(args)
     levels = _levels(args.level)
-    models = _models(args.model, m, args.n_jobs)
+    models = _models(args.model, m, h, args)
     out = None
     with ui.progress("fitting", total=len(models)) as advance:
         for model in models:
@@ -168,7 +178,7 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
     from gatecast.evaluation.compare import compare
 
     sf, m, h = _load_data(args)
-    models = _models(args.models, m, args.n_jobs)
+    models = _models(args.models, m, h, args)
     metrics = tuple(_csv_list(args.metrics))
     levels = _levels(args.level)
     if levels:
@@ -211,7 +221,7 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     m, h = info.season_length, info.horizon
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    models = _models("drift,naive2,autoarima,sarima,ets,theta", m, 1)
+    models = _models("drift,naive2,autoarima,sarima,ets,theta", m, h)
     windows = 3
     with ui.progress("backtesting", total=(len(models) + 2) * windows) as advance:
         board, _ = compare(models, sf, h, n_windows=windows, season_length=m,
@@ -221,7 +231,7 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     best = [n for n in board.index if n not in ("naive", "snaive")][:2]
     forecasts = None
     for name in dict.fromkeys(["snaive", *best]):
-        model = _models(name, m, 1)[0].fit(sf)
+        model = _models(name, m, h)[0].fit(sf)
         fc = model.predict(h, level=[80, 95] if model.supports_intervals else None)
         forecasts = fc if forecasts is None else forecasts.merge(fc, on=["unique_id", "ds"])
     _write_frame(forecasts, out / "forecasts.csv")

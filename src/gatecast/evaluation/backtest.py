@@ -127,7 +127,7 @@ def backtest(
             do_fit = name not in fitted or (refit_every > 0 and w % refit_every == 0)
             t0 = time.perf_counter()
             if do_fit:
-                fitted[name] = model.clone().fit(train)
+                fitted[name] = model.with_horizon(h).fit(train)
             t1 = time.perf_counter()
             if do_fit:
                 fc = fitted[name].predict(h, level=levels or None)

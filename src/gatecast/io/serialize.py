@@ -8,6 +8,7 @@ make Python run arbitrary code.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 from pathlib import Path
@@ -43,6 +44,8 @@ def ds_from_json(values: list[Any], freq: Freq) -> np.ndarray:
 
 
 def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.generic):

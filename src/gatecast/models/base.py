@@ -123,6 +123,11 @@ class BaseForecaster:
         """An unfitted copy with the same parameters."""
         return type(self)(**self.get_params())
 
+    def with_horizon(self, h: int) -> Self:
+        """An unfitted copy prepared to forecast ``h`` steps (models that train for a
+        horizon override this; the others just clone)."""
+        return self.clone()
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "series_"):
             raise NotFittedError(f"{self.name} is not fitted yet; call fit(frame) first")

@@ -24,7 +24,15 @@ MODELS: dict[str, str] = {
     "ets": "gatecast.models.smoothing:ETS",
     "theta": "gatecast.models.smoothing:Theta",
     "arima-garch": "gatecast.models.garch:ARIMAGARCH",
+    "rnn": "gatecast.models.recurrent:RNN",
+    "lstm": "gatecast.models.recurrent:LSTM",
+    "gru": "gatecast.models.recurrent:GRU",
+    "peephole": "gatecast.models.recurrent:PeepholeLSTM",
+    "seq2seq": "gatecast.models.recurrent:Seq2Seq",
+    "cnn-lstm": "gatecast.models.recurrent:CNNLSTM",
+    "mlp": "gatecast.models.recurrent:MLP",
 }
+RECURRENT = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 
 
 def model_class(name: str) -> type:
@@ -42,11 +50,20 @@ def accepts(cls: type, param: str) -> bool:
     return dataclasses.is_dataclass(cls) and param in {f.name for f in dataclasses.fields(cls)}
 
 
-def make_model(name: str, *, season_length: int | None = None, **params: Any) -> Any:
-    """Build a model by name; ``season_length`` is passed only to models that use it."""
+SHARED = ("season_length", "horizon", "n_jobs", "trainer")
+
+
+def make_model(name: str, **params: Any) -> Any:
+    """Build a model by name.
+
+    The shared settings ``season_length``, ``horizon``, ``n_jobs`` and ``trainer`` are
+    passed only to models that take them (and dropped when ``None``); any other unknown
+    parameter is an error.
+    """
     cls = model_class(name)
-    if season_length is not None and accepts(cls, "season_length"):
-        params["season_length"] = season_length
+    for key in SHARED:
+        if key in params and (params[key] is None or not accepts(cls, key)):
+            params.pop(key)
     unknown = [k for k in params if not accepts(cls, k)]
     if unknown:
         raise ConfigError(f"model {name!r} has no parameter(s) {unknown}")

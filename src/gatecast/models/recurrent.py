@@ -1,0 +1,350 @@
+"""Global recurrent forecasters: one network trained on windows of many series.
+
+``RecurrentForecaster`` = a network (:mod:`gatecast.nn`, tensor in, tensor out) + a window
+spec + per-window normalisation + an optional per-series transform (differencing, log) +
+the trainer (:mod:`gatecast.training`). Swapping LSTM for GRU is the ``cell`` parameter.
+
+Modes: ``direct`` predicts ``horizon`` steps in one pass (longer forecasts repeat it,
+feeding predictions back); ``recursive`` predicts one step and feeds it back ``h`` times,
+as the tutorials do. Everything fitted (transform, normalisation, weights) is fitted
+inside :meth:`fit` on the data given to it, so backtests cannot leak.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gatecast.data.transforms import make_pipeline
+from gatecast.data.validate import SeriesFrame, validate
+from gatecast.data.windows import WindowSpec, make_windows
+from gatecast.errors import ConfigError, NotFittedError
+from gatecast.models.base import (
+    BaseForecaster,
+    check_horizon,
+    check_levels,
+    fitted_positions,
+    forecast_frame,
+)
+from gatecast.models.recurrent_data import (
+    NORMALIZERS,
+    ArraySource,
+    WindowSource,
+    split_tail,
+    tail_windows,
+    window_stats,
+)
+from gatecast.nn import NetworkConfig, build_network
+from gatecast.training.config import TrainerConfig
+from gatecast.training.losses import LOSSES, make_loss
+from gatecast.training.trainer import resolve_device, train
+
+KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
+MODES = ("direct", "recursive")
+
+
+def _quantiles(levels: tuple[float, ...]) -> list[float]:
+    qs = {0.5}
+    for lv in levels:
+        qs |= {0.5 - lv / 200, 0.5 + lv / 200}
+    return sorted(qs)
+
+
+@dataclasses.dataclass(kw_only=True)
+class RecurrentForecaster(BaseForecaster):
+    """A global recurrent forecaster. Every ``None`` is chosen from the data in ``fit``.
+
+    Args:
+        cell: network kind: ``rnn``, ``lstm``, ``gru``, ``peephole``, ``seq2seq``,
+            ``cnn-lstm`` or ``mlp`` (the non-recurrent baseline).
+        horizon: steps predicted per forward pass (default: the backtest/CLI ``h``, else
+            ``season_length``).
+        look_back: input window length.
+        season_length: the series' season (used for defaults only).
+        mode: ``direct`` or ``recursive``.
+        normalize: per-window ``standard``, ``mean`` or ``none``.
+        transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
+            (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``.
+        loss: ``mae``, ``mse``, ``huber`` (or ``pinball``, implied by ``levels``).
+        levels: interval levels to train quantile outputs for, e.g. ``(80, 95)``.
+        max_steps: optimiser steps in all; ``0`` means ``trainer.epochs`` full passes over
+            the windows (the tutorials' epochs).
+        val_size: points held out at the end of every series for early stopping (0: none).
+        ensemble: members trained with seeds ``seed, seed+1, ...``, median-combined.
+        trainer: optimiser, schedule, batch size, seed, device, checkpoints.
+    """
+
+    cell: str = "lstm"
+    horizon: int | None = None
+    look_back: int | None = None
+    season_length: int = 1
+    hidden_size: int = 128
+    num_layers: int = 2
+    dropout: float = 0.0
+    patch_size: int | None = None
+    head_hidden: int = 128
+    head_layers: int = 2
+    mode: str = "direct"
+    normalize: str = "standard"
+    transform: str | None = None
+    loss: str = "mae"
+    levels: tuple[float, ...] = ()
+    max_steps: int | None = None
+    val_size: int | None = None
+    ensemble: int = 1
+    trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)
+    alias: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.trainer, dict):
+            self.trainer = TrainerConfig(**self.trainer)
+        self.levels = tuple(check_levels(list(self.levels)))
+        checks = [
+            (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
+            (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
+            (self.normalize in NORMALIZERS,
+             f"unknown normalize {self.normalize!r}; use {', '.join(NORMALIZERS)}"),
+            (self.loss in LOSSES, f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}"),
+            (self.ensemble >= 1, "ensemble must be >= 1"),
+            (self.season_length >= 1, "season_length must be >= 1"),
+            (self.max_steps is None or self.max_steps >= 0, "max_steps must be >= 0"),
+            (self.val_size is None or self.val_size >= 0, "val_size must be >= 0"),
+            (not (self.mode == "recursive" and self.cell == "seq2seq"),
+             "seq2seq decodes all steps itself; use mode='direct'"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        for name in ("horizon", "look_back", "patch_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 1):
+                raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
+        if self.transform:
+            make_pipeline(self.transform)  # fail at construction on a bad spec
+
+    @property
+    def name(self) -> str:
+        return self.alias or self.cell
+
+    @property
+    def supports_intervals(self) -> bool:  # type: ignore[override]
+        return bool(self.levels)
+
+    def with_horizon(self, h: int) -> Self:
+        clone = self.clone()
+        if clone.horizon is None:
+            clone.horizon = h
+        return clone
+
+    def min_length(self) -> int:
+        return 2 + (make_pipeline(self.transform).n_dropped if self.transform else 0)
+
+    # -- defaults from the data ---------------------------------------------------------
+    def _resolve(self, lengths: np.ndarray) -> tuple[int, int, int, int]:
+        """(horizon, look_back, patch, val_size) for series of these lengths."""
+        m = self.season_length
+        h_out = self.horizon or (m if m > 1 else 1)
+        if self.mode == "recursive":
+            h_out = 1
+        typical = int(np.median(lengths))
+        val = self.val_size if self.val_size is not None else (
+            h_out if typical >= 4 * h_out + 8 else 0)
+        if self.look_back is not None:
+            lb = self.look_back
+        else:
+            want = max(3 * h_out, 7 * m if m > 1 else 0, 8)
+            room = max(typical - h_out - val, 2)
+            lb = max(min(want, room), 2)
+        patch = self.patch_size
+        if patch is None:
+            patch = m if (m > 1 and lb >= 4 * m and self.cell not in ("mlp",)) else 1
+        lb = int(math.ceil(lb / patch) * patch)
+        return h_out, lb, patch, val
+
+    def _auto_steps(self, n_windows: int, n_series: int) -> int:
+        batches = n_windows / self.trainer.batch_size
+        return int(np.clip(4 * batches ** 0.5 * 10, 200, 2000))
+
+    # -- protocol ----------------------------------------------------------------------
+    def fit(self, data: Any) -> Self:
+        sf = data if isinstance(data, SeriesFrame) else validate(data)
+        if np.any(sf.lengths < self.min_length()):
+            validate(sf.frame, freq=sf.freq, min_length=self.min_length(),
+                     needed_for=self.name)
+        ga = sf.grouped()
+        pipeline = make_pipeline(self.transform) if self.transform else None
+        series = pipeline.fit_transform(ga) if pipeline else ga
+        h_out, lb, patch, val = self._resolve(series.lengths)
+        train_part, val_y = split_tail(series, val) if val else (series, None)
+        spec = WindowSpec(lb, h_out)
+        min_lb = max(1, min(lb, int(train_part.lengths.min()) - h_out))
+        windows = make_windows(train_part, spec, min_look_back=min_lb)
+        source = WindowSource(windows, self.normalize, h_out)
+        val_source = None
+        if val_y is not None:
+            val_x = tail_windows(train_part, lb)
+            val_source = ArraySource(val_x, val_y[:, :h_out], self.normalize, h_out)
+        cfg = self.trainer
+        if self.max_steps != 0:
+            steps = self.max_steps or self._auto_steps(len(windows), ga.n_series)
+            per_epoch = math.ceil(steps / cfg.epochs)
+            cfg = dataclasses.replace(cfg, steps_per_epoch=cfg.steps_per_epoch or per_epoch)
+        quantiles = _quantiles(self.levels) if self.levels else [0.5]
+        net_cfg = NetworkConfig(
+            kind=self.cell, input_size=1, look_back=lb, horizon=h_out,
+            hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
+            n_outputs=len(quantiles), patch_size=patch, head_hidden=self.head_hidden,
+            head_layers=self.head_layers,
+        )
+        loss = make_loss("pinball" if self.levels else self.loss, quantiles)
+        nets, histories = [], []
+        start = time.perf_counter()
+        for k in range(self.ensemble):
+            member_cfg = dataclasses.replace(cfg, seed=cfg.seed + k)
+            if cfg.checkpoint_dir and self.ensemble > 1:
+                member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{k}"
+            torch.manual_seed(member_cfg.seed)
+            net = build_network(net_cfg)
+            result = train(net, loss, source, member_cfg, val_source)
+            nets.append(net.cpu())
+            histories.append(result.history.assign(member=k))
+        self.fit_seconds_ = time.perf_counter() - start
+        self.history_ = pd.concat(histories, ignore_index=True)
+        self.network_config_ = net_cfg
+        self.nets_ = nets
+        self.quantiles_ = quantiles
+        self.pipeline_ = pipeline
+        self.tails_ = tail_windows(series, lb)  # [n_series, look_back] transformed scale
+        self.series_ = sf.ids
+        self.freq_ = sf.freq
+        self.last_ds_ = sf.last_ds()
+        return self
+
+    @torch.no_grad()
+    def _forecast(self, h: int) -> np.ndarray:
+        """Median-combined forecasts on the original scale: ``[n_series, h, n_quantiles]``."""
+        cfg = self.network_config_
+        members = []
+        for net in self.nets_:
+            net.eval()
+            window = self.tails_.copy()  # [n, look_back]
+            parts = []
+            done = 0
+            while done < h:
+                loc, scale = window_stats(window, self.normalize)
+                x = torch.from_numpy(((window - loc) / scale).astype(np.float32))[:, :, None]
+                n = x.shape[0]
+                out = net(x, torch.zeros((n, cfg.horizon, 0)), torch.zeros((n, 0))).numpy()
+                out = out * scale[:, :, None] + loc[:, :, None]  # [n, horizon, q]
+                parts.append(out)
+                done += cfg.horizon
+                median = out[:, :, self.quantiles_.index(0.5)]
+                window = np.concatenate([window, median], axis=1)[:, -cfg.look_back:]
+            members.append(np.concatenate(parts, axis=1)[:, :h])
+        pred = np.median(np.stack(members), axis=0) if len(members) > 1 else members[0]
+        pred = np.sort(pred, axis=-1)  # quantiles must not cross
+        if self.pipeline_ is not None:
+            pred = self.pipeline_.inverse_forecast(pred)
+        return pred
+
+    def predict(self, h: int, level: list[float] | None = None, ids: Any = None
+                ) -> pd.DataFrame:
+        if not hasattr(self, "nets_"):
+            raise NotFittedError(f"{self.name} is not fitted yet; call fit(frame) first")
+        h = check_horizon(h)
+        levels = check_levels(level)
+        missing = [lv for lv in levels if lv not in self.levels]
+        if missing:
+            raise ConfigError(
+                f"{self.name} was trained without interval level(s) {missing}; create it with"
+                f" levels={tuple(sorted(set(self.levels) | set(missing)))}"
+            )
+        wanted = None if ids is None else fitted_positions(self.series_, ids)
+        pred = self._forecast(h)
+        q = self.quantiles_
+        mean = pred[:, :, q.index(0.5)]
+        intervals = {lv: (pred[:, :, q.index(0.5 - lv / 200)], pred[:, :, q.index(0.5 + lv / 200)])
+                     for lv in levels}
+        out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
+        if wanted is None:
+            return out
+        rows = (wanted[:, None] * h + np.arange(h)[None, :]).reshape(-1)
+        return out.iloc[rows].reset_index(drop=True)
+
+    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        """Forecast after the end of ``data`` with the trained network (no retraining)."""
+        sf = data if isinstance(data, SeriesFrame) else validate(data)
+        fitted_positions(self.series_, sf.ids)
+        pos = sf.position(self.series_)
+        ga = sf.grouped().take(pos)
+        saved = (self.tails_, self.last_ds_, self.pipeline_)
+        try:
+            if self.pipeline_ is not None:
+                self.pipeline_ = make_pipeline(self.transform)
+                series = self.pipeline_.fit_transform(ga)
+            else:
+                series = ga
+            self.tails_ = tail_windows(series, self.network_config_.look_back)
+            self.last_ds_ = sf.last_ds()[pos]
+            return self.predict(h, level=level)
+        finally:
+            self.tails_, self.last_ds_, self.pipeline_ = saved
+
+    @property
+    def device(self) -> torch.device:
+        return resolve_device(self.trainer.device)
+
+    def save(self, path: Any) -> Any:
+        """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
+        from gatecast.models.recurrent_io import save_recurrent
+
+        return save_recurrent(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> Any:
+        from gatecast.models.recurrent_io import load_recurrent
+
+        return load_recurrent(path)
+
+
+
+# Short names users expect; each only changes the default ``cell``.
+@dataclasses.dataclass(kw_only=True)
+class RNN(RecurrentForecaster):
+    cell: str = "rnn"
+
+
+@dataclasses.dataclass(kw_only=True)
+class LSTM(RecurrentForecaster):
+    cell: str = "lstm"
+
+
+@dataclasses.dataclass(kw_only=True)
+class GRU(RecurrentForecaster):
+    cell: str = "gru"
+
+
+@dataclasses.dataclass(kw_only=True)
+class PeepholeLSTM(RecurrentForecaster):
+    cell: str = "peephole"
+
+
+@dataclasses.dataclass(kw_only=True)
+class Seq2Seq(RecurrentForecaster):
+    cell: str = "seq2seq"
+
+
+@dataclasses.dataclass(kw_only=True)
+class CNNLSTM(RecurrentForecaster):
+    cell: str = "cnn-lstm"
+
+
+@dataclasses.dataclass(kw_only=True)
+class MLP(RecurrentForecaster):
+    cell: str = "mlp"

@@ -1,0 +1,98 @@
+"""From series to normalised training tensors, and back.
+
+Every window is normalised by statistics of its own inputs only (``standard``: mean and
+standard deviation; ``mean``: mean absolute value; ``none``), so the target never leaks
+into its own scaling and one network serves series of any level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from gatecast.data.grouped import GroupedArray
+from gatecast.data.windows import Windows
+from gatecast.errors import ConfigError
+
+NORMALIZERS = ("standard", "mean", "none")
+EPS = 1e-8
+
+
+def window_stats(x: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
+    """Location and scale of each input window ``x [batch, look_back]`` -> ``[batch, 1]``."""
+    if how == "standard":
+        loc = x.mean(axis=1, keepdims=True)
+        scale = x.std(axis=1, keepdims=True)
+        # A flat window has no spread: fall back to its level so the scale stays meaningful.
+        flat = scale < EPS * (1 + np.abs(loc))
+        scale = np.where(flat, np.maximum(np.abs(loc), 1.0), scale)
+        return loc, scale
+    if how == "mean":
+        scale = np.abs(x).mean(axis=1, keepdims=True)
+        return np.zeros_like(scale), np.where(scale < EPS, 1.0, scale)
+    if how == "none":
+        return np.zeros((x.shape[0], 1)), np.ones((x.shape[0], 1))
+    raise ConfigError(f"unknown normalize {how!r}; use {', '.join(NORMALIZERS)}")
+
+
+@dataclass
+class WindowSource:
+    """Training batches gathered from window indices (no per-sample Python loop)."""
+
+    windows: Windows
+    normalize: str
+    horizon: int
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def batch(self, idx: np.ndarray) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+        x = self.windows.inputs(idx)[:, :, 0]  # [batch, look_back]
+        y = self.windows.targets(idx)[:, : self.horizon]  # [batch, horizon]
+        return to_tensors(x, y, self.normalize, self.horizon)
+
+
+@dataclass
+class ArraySource:
+    """Batches from fixed arrays (validation windows): ``x [n, look_back]``, ``y [n, h]``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    normalize: str
+    horizon: int
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def batch(self, idx: np.ndarray) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+        return to_tensors(self.x[idx], self.y[idx], self.normalize, self.horizon)
+
+
+def to_tensors(x: np.ndarray, y: np.ndarray, normalize: str, horizon: int
+               ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    loc, scale = window_stats(x, normalize)
+    xn = torch.from_numpy(((x - loc) / scale).astype(np.float32))[:, :, None]  # [b, L, 1]
+    yn = torch.from_numpy(((y - loc) / scale).astype(np.float32))  # [b, H]
+    b = x.shape[0]
+    future = torch.zeros((b, horizon, 0))  # [b, H, 0] no known-future covariates yet
+    static = torch.zeros((b, 0))  # [b, 0]
+    return (xn, future, static), yn
+
+
+def tail_windows(ga: GroupedArray, look_back: int) -> np.ndarray:
+    """The last ``look_back`` values of each series, left edge-padded: ``[n, look_back]``."""
+    pos = ga.indptr[1:, None] - look_back + np.arange(look_back)[None, :]
+    pos = np.maximum(pos, ga.indptr[:-1, None])
+    return ga.values[pos]
+
+
+def split_tail(ga: GroupedArray, n: int) -> tuple[GroupedArray, np.ndarray]:
+    """Each series without its last ``n`` values, and those values ``[n_series, n]``."""
+    tails = ga.tails(n)
+    keep = np.ones(ga.values.size, dtype=bool)
+    for k in range(1, n + 1):
+        keep[ga.indptr[1:] - k] = False
+    indptr = ga.indptr - n * np.arange(ga.n_series + 1)
+    return GroupedArray(ga.values[keep], indptr), tails

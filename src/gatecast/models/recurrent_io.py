@@ -1,0 +1,83 @@
+"""Saving recurrent forecasters: ``config.json`` + ``weights.safetensors``, no pickle.
+
+The JSON holds the forecaster's parameters (the trainer config nested), the network
+config, the fitted metadata and the transform's scalar state; safetensors holds every
+member network's weights, the transform's arrays and the last input windows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from gatecast.data.freq import parse_freq
+from gatecast.data.transforms import Pipeline
+from gatecast.io.serialize import (
+    ds_from_json,
+    ds_to_json,
+    flatten,
+    freq_to_json,
+    read_model,
+    unflatten,
+    write_model,
+)
+from gatecast.nn import NetworkConfig, build_network
+
+
+def save_recurrent(model: Any, path: str | Path) -> Path:
+    if not hasattr(model, "nets_"):
+        from gatecast.errors import NotFittedError
+
+        raise NotFittedError(f"{model.name} is not fitted yet; call fit(frame) first")
+    arrays: dict[str, np.ndarray] = {"tails": model.tails_}
+    for k, net in enumerate(model.nets_):
+        for key, tensor in net.state_dict().items():
+            arrays[f"member{k}.{key}"] = tensor.detach().cpu().numpy()
+    pipeline = None
+    if model.pipeline_ is not None:
+        pipeline = {"params": model.pipeline_.get_params(),
+                    "state": flatten(model.pipeline_.state_dict(), arrays, "transform")}
+    fitted = {
+        "series": np.asarray(model.series_, dtype=object).tolist(),
+        "freq": freq_to_json(model.freq_),
+        "last_ds": ds_to_json(model.last_ds_),
+        "network": dataclasses.asdict(model.network_config_),
+        "members": len(model.nets_),
+        "quantiles": list(model.quantiles_),
+        "pipeline": pipeline,
+        "history": model.history_.to_dict(orient="list"),
+    }
+    return write_model(path, model, fitted, arrays)
+
+
+def load_recurrent(path: str | Path) -> Any:
+    import pandas as pd
+
+    cls, params, fitted, arrays = read_model(path)
+    model = cls(**params)
+    freq = parse_freq(fitted["freq"])
+    model.series_ = np.asarray(fitted["series"], dtype=object)
+    model.freq_ = freq
+    model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
+    model.network_config_ = NetworkConfig(**fitted["network"])
+    model.quantiles_ = fitted["quantiles"]
+    model.tails_ = arrays["tails"]
+    model.history_ = pd.DataFrame(fitted["history"])
+    model.nets_ = []
+    for k in range(fitted["members"]):
+        net = build_network(model.network_config_)
+        prefix = f"member{k}."
+        state = {key[len(prefix):]: torch.from_numpy(np.array(v))
+                 for key, v in arrays.items() if key.startswith(prefix)}
+        net.load_state_dict(state)
+        net.eval()
+        model.nets_.append(net)
+    model.pipeline_ = None
+    if fitted["pipeline"] is not None:
+        state = unflatten(fitted["pipeline"]["state"], arrays)
+        model.pipeline_ = Pipeline.from_state(fitted["pipeline"]["params"], state)
+    return model

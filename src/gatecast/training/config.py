@@ -1,0 +1,79 @@
+"""Training configuration: one dataclass, validated at construction, JSON-serialisable."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from gatecast.errors import ConfigError
+
+OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+SCHEDULES = ("none", "step", "cosine", "onecycle")
+
+
+@dataclass
+class TrainerConfig:
+    """How a network is trained.
+
+    Attributes:
+        optimizer: ``adam``, ``adamw``, ``rmsprop`` or ``sgd`` (momentum 0.9).
+        lr: learning rate (the peak rate for ``onecycle``).
+        schedule: ``none``; ``step`` divides the rate by ``1/gamma`` every ``step_size``
+            epochs (the tutorials' "÷10 every 100 epochs"); ``cosine`` anneals to 0 over all
+            steps; ``onecycle`` warms up then anneals.
+        epochs: passes over the training windows; with ``steps_per_epoch`` set, an epoch is
+            that many batches drawn at random instead (useful when windows are plentiful).
+        batch_size: windows per batch.
+        patience: stop after this many epochs without a better validation loss (``None``:
+            never stop early). The weights of the best epoch are kept either way.
+        clip_norm: clip the gradient's global norm (``None``: no clipping).
+        seed: seeds batch order, initialisation and dropout: same seed, same weights.
+        device: ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
+        amp: bfloat16 autocast on CUDA (ignored on CPU).
+        checkpoint_dir: write a checkpoint there after every epoch; with ``resume=True`` a
+            run continues from the last checkpoint instead of starting over.
+        progress: show a rich progress bar with the loss.
+    """
+
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    schedule: str = "none"
+    step_size: int = 100
+    gamma: float = 0.1
+    epochs: int = 10
+    steps_per_epoch: int | None = None
+    batch_size: int = 256
+    patience: int | None = None
+    clip_norm: float | None = 1.0
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+    checkpoint_dir: str | None = None
+    resume: bool = False
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; use {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown schedule {self.schedule!r}; use {', '.join(SCHEDULES)}")
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise ConfigError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        positive = {"lr": self.lr, "epochs": self.epochs, "batch_size": self.batch_size,
+                    "step_size": self.step_size}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ConfigError(f"{name} must be > 0, got {value!r}")
+        if not 0 < self.gamma <= 1:
+            raise ConfigError(f"gamma must be in (0, 1], got {self.gamma!r}")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise ConfigError("steps_per_epoch must be >= 1 or None")
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError("patience must be >= 1 or None")
+        if self.clip_norm is not None and self.clip_norm <= 0:
+            raise ConfigError("clip_norm must be > 0 or None")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
