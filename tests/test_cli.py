@@ -93,3 +93,26 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert (out / "forecast.png").stat().st_size > 1000
     assert "leaderboard" not in proc.stderr
     assert "snaive" in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["forecast", "compare", "backtest"])
+def test_recurrent_models_from_the_cli(capsys, csv: Path, tmp_path: Path, command: str) -> None:
+    out = tmp_path / "out.csv"
+    model_flag = "--model" if command == "forecast" else "--models"
+    code, _, err = run(capsys, "--quiet", command, str(csv), model_flag, "lstm,gru", "--h", "4",
+                       "--season-length", "12", "--param", "max_steps=5",
+                       "--param", "hidden_size=8", "--output", str(out), "--seed", "1")
+    assert code == 0, err
+    frame = pd.read_csv(out)
+    if command == "forecast":
+        assert {"lstm", "gru"} <= set(frame.columns) and len(frame) == 12
+    elif command == "compare":
+        assert {"lstm", "gru", "naive", "snaive"} <= set(frame["model"])
+    else:
+        assert {"lstm", "gru", "cutoff"} <= set(frame.columns)
+
+
+def test_param_errors(capsys, csv: Path) -> None:
+    code, _, err = run(capsys, "forecast", str(csv), "--model", "naive", "--h", "3",
+                       "--param", "hidden_size=8")
+    assert code == 2 and "hidden_size" in err

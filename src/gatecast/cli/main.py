@@ -6,6 +6,7 @@ Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal err
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import sys
@@ -58,6 +59,9 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for the neural models")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                    help="where neural models train (auto: CUDA when available)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a model parameter on every model that has it, e.g. --param"
+                   " max_steps=500 --param hidden_size=64 (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +143,7 @@ def _write_frame(df: Any, path: str | Path) -> Path:
 
 def _models(names: str, season_length: int, horizon: int, args: argparse.Namespace | None = None
             ) -> list[Any]:
-    from gatecast.models.registry import make_model
+    from gatecast.models.registry import accepts, make_model, model_class
     from gatecast.training.config import TrainerConfig
 
     names_ = _csv_list(names)
@@ -147,10 +151,33 @@ def _models(names: str, season_length: int, horizon: int, args: argparse.Namespa
         raise ConfigError("give at least one model name")
     seed, device = getattr(args, "seed", 0), getattr(args, "device", "auto")
     progress = args is not None and not (args.quiet or args.json) and sys.stderr.isatty()
-    return [make_model(n, season_length=season_length, horizon=horizon,
-                       n_jobs=getattr(args, "n_jobs", 1),
-                       trainer=TrainerConfig(seed=seed, device=device, progress=progress))
-            for n in names_]
+    extra = _params(getattr(args, "param", []))
+    models = []
+    for n in names_:
+        cls = model_class(n)
+        mine = {k: v for k, v in extra.items() if accepts(cls, k)}
+        models.append(make_model(
+            n, season_length=season_length, horizon=horizon,
+            n_jobs=getattr(args, "n_jobs", 1),
+            trainer=TrainerConfig(seed=seed, device=device, progress=progress), **mine))
+    unused = set(extra) - {k for n in names_ for k in extra if accepts(model_class(n), k)}
+    if unused:
+        raise ConfigError(f"no chosen model has parameter(s) {sorted(unused)}")
+    return models
+
+
+def _params(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; values are Python literals (numbers, strings, tuples)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--param takes NAME=VALUE, got {item!r}")
+        try:
+            out[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[name] = value  # a bare word such as --param normalize=mean
+    return out
 
 
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:

@@ -193,8 +193,10 @@ class RecurrentForecaster(BaseForecaster):
         cfg = self.trainer
         if self.max_steps != 0:
             steps = self.max_steps or self._auto_steps(len(windows), ga.n_series)
-            per_epoch = math.ceil(steps / cfg.epochs)
-            cfg = dataclasses.replace(cfg, steps_per_epoch=cfg.steps_per_epoch or per_epoch)
+            epochs = min(cfg.epochs, steps)  # never more epochs than steps
+            per_epoch = math.ceil(steps / epochs)
+            cfg = dataclasses.replace(cfg, epochs=epochs,
+                                      steps_per_epoch=cfg.steps_per_epoch or per_epoch)
         quantiles = _quantiles(self.levels) if self.levels else [0.5]
         net_cfg = NetworkConfig(
             kind=self.cell, input_size=1, look_back=lb, horizon=h_out,
@@ -311,6 +313,15 @@ class RecurrentForecaster(BaseForecaster):
         from gatecast.models.recurrent_io import load_recurrent
 
         return load_recurrent(path)
+
+    def export_onnx(self, path: Any) -> Any:
+        """Write ``member{k}.onnx`` per ensemble member + ``onnx.json`` into directory ``path``.
+
+        Needs ``pip install gatecast[onnx]``; see :mod:`gatecast.io.onnx` for the format.
+        """
+        from gatecast.io.onnx import export_forecaster
+
+        return export_forecaster(self, path)
 
 
 

@@ -1,0 +1,54 @@
+"""Does the default LSTM beat seasonal naive on every kind of bundled data?
+
+    .venv/bin/python benchmarks/defaults.py [--datasets airline,sales] [--windows 3]
+
+For each bundled dataset: a rolling-origin backtest of the default ``lstm`` (nothing set
+but horizon and season length, as ``gatecast forecast --model lstm`` runs it) against
+naive, seasonal naive and AutoARIMA; prints MASE and seconds, and the LSTM's MASE
+relative to seasonal naive (< 1 means the LSTM wins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from _m4 import machine
+from gatecast import datasets
+from gatecast.evaluation.compare import compare
+from gatecast.models.registry import make_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="sales,airline,sunspots,stock,sine")
+    parser.add_argument("--windows", type=int, default=3)
+    args = parser.parse_args(argv)
+    table = Table(title=f"default lstm vs baselines ({dt.date.today()}, {machine()})")
+    for col in ("dataset", "points", "h", "m", "model", "MASE", "sMAPE", "fit s",
+                "MASE / snaive"):
+        table.add_column(col, justify="left" if col in ("dataset", "model") else "right")
+    for name in args.datasets.split(","):
+        info = datasets.info(name)
+        df = datasets.load(name)
+        m, h = info.season_length, info.horizon
+        models = [make_model(n, season_length=m, horizon=h) for n in ("lstm", "autoarima")]
+        board, _ = compare(models, df, h, n_windows=args.windows, season_length=m,
+                           metrics=("mase", "smape"))
+        ref = board.loc["snaive", "mase"] if "snaive" in board.index else board.loc[
+            "naive", "mase"]
+        for model, row in board.iterrows():
+            table.add_row(name, str(len(df)), str(h), str(m), str(model), f"{row.mase:.3f}",
+                          f"{row.smape:.2f}", f"{row.fit_seconds:.1f}",
+                          f"{row.mase / ref:.3f}")
+        table.add_section()
+    Console().print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
