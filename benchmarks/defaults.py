@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         df = datasets.load(name)
         m, h = info.season_length, info.horizon
         models = [make_model(n, season_length=m, horizon=h) for n in ("lstm", "autoarima")]
-        board, _ = compare(models, df, h, n_windows=args.windows, season_length=m,
+        need = max(mdl.min_length() for mdl in models)
+        windows = max(1, min(args.windows, (len(df) - need - h) // h + 1))
+        board, _ = compare(models, df, h, n_windows=windows, season_length=m,
                            metrics=("mase", "smape"))
         ref = board.loc["snaive", "mase"] if "snaive" in board.index else board.loc[
             "naive", "mase"]
