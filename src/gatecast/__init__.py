@@ -35,11 +35,20 @@ _LAZY = {
     "ETS": "gatecast.models.smoothing",
     "Theta": "gatecast.models.smoothing",
     "ARIMAGARCH": "gatecast.models.garch",
+    "RecurrentForecaster": "gatecast.models.recurrent",
+    "RNN": "gatecast.models.recurrent",
+    "LSTM": "gatecast.models.recurrent",
+    "GRU": "gatecast.models.recurrent",
+    "PeepholeLSTM": "gatecast.models.recurrent",
+    "Seq2Seq": "gatecast.models.recurrent",
+    "CNNLSTM": "gatecast.models.recurrent",
+    "MLP": "gatecast.models.recurrent",
+    "TrainerConfig": "gatecast.training.config",
 }
 
 
 def __getattr__(name: str) -> object:
-    # Classical models import StatsForecast (slow); load them on first use.
+    # Classical models import StatsForecast and recurrent ones torch (slow): load on use.
     if name in _LAZY:
         import importlib
 
@@ -50,7 +59,12 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ARIMA",
     "ARIMAGARCH",
+    "CNNLSTM",
     "ETS",
+    "GRU",
+    "LSTM",
+    "MLP",
+    "RNN",
     "SARIMA",
     "AutoARIMA",
     "BacktestResult",
@@ -61,9 +75,13 @@ __all__ = [
     "HistoricMean",
     "Naive",
     "Naive2",
+    "PeepholeLSTM",
+    "RecurrentForecaster",
     "SeasonalNaive",
+    "Seq2Seq",
     "SeriesFrame",
     "Theta",
+    "TrainerConfig",
     "as_long",
     "backtest",
     "compare",
