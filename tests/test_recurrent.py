@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from gatecast.data.frame import from_array
-from gatecast.errors import ConfigError
+from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import load
 from gatecast.metrics import rmse
 from gatecast.models.recurrent import GRU, LSTM, RecurrentForecaster
@@ -92,3 +92,13 @@ def test_config_errors() -> None:
         LSTM(look_back=0)
     with pytest.raises(ConfigError):
         LSTM(transform="sqrt")
+
+
+def test_short_series_beside_long_ones() -> None:
+    long = seasonal_frame(2, 80)
+    short = from_array(np.arange(9.0) + 50, unique_id="tiny", start="2015-01-01", freq="MS")
+    model = LSTM(horizon=6, max_steps=10, **TINY).fit(pd.concat([long, short]))
+    fc = model.predict(6)
+    assert set(fc["unique_id"]) == {"s0", "s1", "tiny"} and np.isfinite(fc["lstm"]).all()
+    with pytest.raises(DataError, match="val_size"):
+        LSTM(horizon=6, val_size=6, max_steps=10, **TINY).fit(pd.concat([long, short]))

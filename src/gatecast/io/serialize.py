@@ -138,6 +138,23 @@ def unflatten(skeleton: Any, arrays: dict[str, np.ndarray]) -> Any:
     return skeleton
 
 
+def series_meta(model: Any) -> dict[str, Any]:
+    """The fitted series' ids, frequency and last timestamps, as JSON."""
+    return {
+        "series": np.asarray(model.series_, dtype=object).tolist(),
+        "freq": freq_to_json(model.freq_),
+        "last_ds": ds_to_json(model.last_ds_),
+    }
+
+
+def restore_series_meta(model: Any, fitted: dict[str, Any]) -> None:
+    """Inverse of :func:`series_meta`: set ``series_``, ``freq_`` and ``last_ds_``."""
+    freq = parse_freq(fitted["freq"])
+    model.series_ = np.asarray(fitted["series"], dtype=object)
+    model.freq_ = freq
+    model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
+
+
 def save_local(model: Any, path: str | Path) -> Path:
     """Save a fitted :class:`LocalForecaster`: metadata as JSON, learned arrays as safetensors.
 
@@ -151,9 +168,7 @@ def save_local(model: Any, path: str | Path) -> Path:
         skeletons.append(flatten(model._state_to_tree(state), arrays, f"state.{k}"))
         arrays[f"partition.{k}"] = model.partitions_[k]
     fitted = {
-        "series": np.asarray(model.series_, dtype=object).tolist(),
-        "freq": freq_to_json(model.freq_),
-        "last_ds": ds_to_json(model.last_ds_),
+        **series_meta(model),
         "lengths": np.asarray(model.lengths_).tolist(),
         "states": skeletons,
     }
@@ -164,10 +179,7 @@ def load_local(path: str | Path) -> Any:
     """Rebuild a forecaster saved by :func:`save_local`."""
     cls, params, fitted, arrays = read_model(path)
     model = cls(**params)
-    freq = parse_freq(fitted["freq"])
-    model.series_ = np.asarray(fitted["series"], dtype=object)
-    model.freq_ = freq
-    model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
+    restore_series_meta(model, fitted)
     model.lengths_ = np.asarray(fitted["lengths"], dtype=np.int64)
     n = len(fitted["states"])
     model.partitions_ = [arrays[f"partition.{k}"] for k in range(n)]

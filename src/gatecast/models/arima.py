@@ -76,6 +76,21 @@ def check_season_length(value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_seasonal_spec(
+    order: Any, seasonal_order: Any, season_length: Any
+) -> tuple[tuple[int, int, int], tuple[int, int, int], int]:
+    """Validate ``(p, d, q)``, ``(P, D, Q)`` and ``m`` together: a seasonal part needs m >= 2."""
+    order = check_order("order", order)
+    seasonal_order = check_order("seasonal_order", seasonal_order)
+    season_length = check_season_length(season_length)
+    if any(seasonal_order) and season_length < 2:
+        raise ConfigError(
+            f"seasonal_order={seasonal_order} needs season_length >= 2 (for example 12"
+            " for monthly data); set season_length or use seasonal_order=(0, 0, 0)"
+        )
+    return order, seasonal_order, season_length
+
+
 def arima_min_length(
     order: tuple[int, int, int],
     seasonal_order: tuple[int, int, int],
@@ -319,14 +334,8 @@ class ARIMA(StatsForecastModel):
     cli_name = "arima"
 
     def __post_init__(self) -> None:
-        self.order = check_order("order", self.order)
-        self.seasonal_order = check_order("seasonal_order", self.seasonal_order)
-        self.season_length = check_season_length(self.season_length)
-        if any(self.seasonal_order) and self.season_length < 2:
-            raise ConfigError(
-                f"seasonal_order={self.seasonal_order} needs season_length >= 2 (for example 12"
-                " for monthly data); set season_length or use seasonal_order=(0, 0, 0)"
-            )
+        self.order, self.seasonal_order, self.season_length = check_seasonal_spec(
+            self.order, self.seasonal_order, self.season_length)
         self.include_mean = check_flag("include_mean", self.include_mean)
         self.include_drift = check_flag("include_drift", self.include_drift)
         if self.method not in ARIMA_METHODS:

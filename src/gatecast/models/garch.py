@@ -42,8 +42,7 @@ from gatecast.models.arima import (
     StatsForecastModel,
     arima_min_length,
     check_flag,
-    check_order,
-    check_season_length,
+    check_seasonal_spec,
     check_whole,
     fit_arima,
     forecast_arrays,
@@ -118,14 +117,8 @@ class ARIMAGARCH(StatsForecastModel):
     cli_name = "arima-garch"
 
     def __post_init__(self) -> None:
-        self.order = check_order("order", self.order)
-        self.seasonal_order = check_order("seasonal_order", self.seasonal_order)
-        self.season_length = check_season_length(self.season_length)
-        if any(self.seasonal_order) and self.season_length < 2:
-            raise ConfigError(
-                f"seasonal_order={self.seasonal_order} needs season_length >= 2; set"
-                " season_length or use seasonal_order=(0, 0, 0)"
-            )
+        self.order, self.seasonal_order, self.season_length = check_seasonal_spec(
+            self.order, self.seasonal_order, self.season_length)
         self.include_mean = check_flag("include_mean", self.include_mean)
         self.p = check_whole("p (ARCH lags)", self.p, minimum=1)
         self.q = check_whole("q (GARCH lags)", self.q, minimum=0)

@@ -24,7 +24,7 @@ import torch
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.data.windows import WindowSpec, make_windows
-from gatecast.errors import ConfigError, NotFittedError
+from gatecast.errors import ConfigError, DataError, NotFittedError
 from gatecast.models.base import (
     BaseForecaster,
     check_horizon,
@@ -153,8 +153,16 @@ class RecurrentForecaster(BaseForecaster):
         if self.mode == "recursive":
             h_out = 1
         typical = int(np.median(lengths))
+        # Hold out the last horizon of every series for early stopping only when every
+        # series keeps at least one training window without it.
+        shortest = int(np.min(lengths))
         val = self.val_size if self.val_size is not None else (
-            h_out if typical >= 4 * h_out + 8 else 0)
+            h_out if typical >= 4 * h_out + 8 and shortest >= 2 * h_out + 2 else 0)
+        if val and shortest < val + h_out + 1:
+            raise DataError(
+                f"val_size={val} leaves a series of {shortest} points no training window;"
+                " use a smaller val_size (or 0) or drop the short series"
+            )
         if self.look_back is not None:
             lb = self.look_back
         else:

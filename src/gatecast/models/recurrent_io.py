@@ -14,14 +14,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from gatecast.data.freq import parse_freq
 from gatecast.data.transforms import Pipeline
 from gatecast.io.serialize import (
-    ds_from_json,
-    ds_to_json,
     flatten,
-    freq_to_json,
     read_model,
+    restore_series_meta,
+    series_meta,
     unflatten,
     write_model,
 )
@@ -42,9 +40,7 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
         pipeline = {"params": model.pipeline_.get_params(),
                     "state": flatten(model.pipeline_.state_dict(), arrays, "transform")}
     fitted = {
-        "series": np.asarray(model.series_, dtype=object).tolist(),
-        "freq": freq_to_json(model.freq_),
-        "last_ds": ds_to_json(model.last_ds_),
+        **series_meta(model),
         "network": dataclasses.asdict(model.network_config_),
         "members": len(model.nets_),
         "quantiles": list(model.quantiles_),
@@ -59,10 +55,7 @@ def load_recurrent(path: str | Path) -> Any:
 
     cls, params, fitted, arrays = read_model(path)
     model = cls(**params)
-    freq = parse_freq(fitted["freq"])
-    model.series_ = np.asarray(fitted["series"], dtype=object)
-    model.freq_ = freq
-    model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
+    restore_series_meta(model, fitted)
     model.network_config_ = NetworkConfig(**fitted["network"])
     model.quantiles_ = fitted["quantiles"]
     model.tails_ = arrays["tails"]
