@@ -64,12 +64,12 @@ MATCHED = (  # {steps} is filled in with the run's number of steps
     "no gradient clipping (gatecast clip_norm=None), no validation / early stopping "
     "(val_size=0), the last weights are used",
     "CPU, one process, same torch threads; seed 1 (the two draw from different RNG streams)",
+    "scaling: median / median absolute deviation of each input window (NF 'robust',"
+    " gatecast normalize='robust')",
 )
 UNMATCHED = (
     "decoder wiring: NF applies its MLP to each of the last 48 hidden states (128 -> 128 -> 1"
     " per step, shared); gatecast maps the last hidden state to all 48 steps (128 -> 128 -> 48)",
-    "scaling: NF 'robust' (median / MAD of the input window); gatecast has no robust scaler,"
-    " 'standard' (mean / std of the input window) is used",
     f"sampling: NF draws {NF_SERIES} series, then {NF_WINDOWS} of their windows, including"
     " windows whose targets run past the series end (zero-padded, masked); gatecast draws"
     f" {NF_WINDOWS} complete windows from all series (a permutation, without replacement)",
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                      random_seed=SEED, alias="NF LSTM", **trainer_kwargs)
     matched = LSTM(
         horizon=H, look_back=LOOK_BACK, season_length=M, patch_size=1, hidden_size=128,
-        num_layers=2, dropout=0.0, head_hidden=128, head_layers=1, normalize="standard",
+        num_layers=2, dropout=0.0, head_hidden=128, head_layers=1, normalize="robust",
         loss="mae", max_steps=steps, val_size=0, alias="gatecast LSTM (NF settings)",
         trainer=TrainerConfig(optimizer="adam", lr=1e-3, schedule="none", epochs=1,
                               batch_size=NF_WINDOWS, clip_norm=None, seed=SEED, device="cpu"),

@@ -102,3 +102,21 @@ def test_short_series_beside_long_ones() -> None:
     assert set(fc["unique_id"]) == {"s0", "s1", "tiny"} and np.isfinite(fc["lstm"]).all()
     with pytest.raises(DataError, match="val_size"):
         LSTM(horizon=6, val_size=6, max_steps=10, **TINY).fit(pd.concat([long, short]))
+
+
+def test_window_normalisers() -> None:
+    from gatecast.models.recurrent_data import window_stats
+
+    x = np.array([[1.0, 2.0, 3.0, 4.0, 100.0], [5.0, 5.0, 5.0, 5.0, 6.0]])
+    loc, scale = window_stats(x, "robust")
+    np.testing.assert_allclose(loc[:, 0], [3.0, 5.0])
+    # Row 0: MAD = median(|[-2,-1,0,1,97]|) = 1, untouched by the spike; row 1: MAD = 0,
+    # so the standard deviation (0.4) is used instead.
+    np.testing.assert_allclose(scale[:, 0], [1.0, 0.4])
+    loc, scale = window_stats(x, "standard")
+    np.testing.assert_allclose(loc[:, 0], x.mean(axis=1))
+    np.testing.assert_allclose(scale[:, 0], x.std(axis=1))
+    flat = window_stats(np.full((1, 4), 7.0), "standard")
+    assert flat[1][0, 0] == 7.0  # a flat window is scaled by its level, never by 0
+    fc = LSTM(horizon=3, normalize="robust", max_steps=10, **TINY).fit(seasonal_frame(2, 50))
+    assert np.isfinite(fc.predict(3)["lstm"]).all()

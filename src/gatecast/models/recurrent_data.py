@@ -1,7 +1,8 @@
 """From series to normalised training tensors, and back.
 
 Every window is normalised by statistics of its own inputs only (``standard``: mean and
-standard deviation; ``mean``: mean absolute value; ``none``), so the target never leaks
+standard deviation; ``robust``: median and median absolute deviation, so a spike in the
+window does not set its scale; ``mean``: mean absolute value; ``none``), so the target never leaks
 into its own scaling and one network serves series of any level.
 """
 
@@ -16,7 +17,7 @@ from gatecast.data.grouped import GroupedArray
 from gatecast.data.windows import Windows
 from gatecast.errors import ConfigError
 
-NORMALIZERS = ("standard", "mean", "none")
+NORMALIZERS = ("standard", "robust", "mean", "none")
 EPS = 1e-8
 
 
@@ -28,6 +29,14 @@ def window_stats(x: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
         # A flat window has no spread: fall back to its level so the scale stays meaningful.
         flat = scale < EPS * (1 + np.abs(loc))
         scale = np.where(flat, np.maximum(np.abs(loc), 1.0), scale)
+        return loc, scale
+    if how == "robust":
+        loc = np.median(x, axis=1, keepdims=True)
+        scale = np.median(np.abs(x - loc), axis=1, keepdims=True)
+        # More than half the window equal: the MAD is 0, fall back to the std, then the level.
+        std = x.std(axis=1, keepdims=True)
+        scale = np.where(scale < EPS * (1 + np.abs(loc)), std, scale)
+        scale = np.where(scale < EPS * (1 + np.abs(loc)), np.maximum(np.abs(loc), 1.0), scale)
         return loc, scale
     if how == "mean":
         scale = np.abs(x).mean(axis=1, keepdims=True)
