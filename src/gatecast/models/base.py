@@ -56,6 +56,14 @@ def fitted_positions(fitted_ids: np.ndarray, ids: Any) -> np.ndarray:
     return pos
 
 
+def select_series(out: pd.DataFrame, positions: np.ndarray | None, h: int) -> pd.DataFrame:
+    """Rows of the series at ``positions`` (``h`` rows each) from a full forecast frame."""
+    if positions is None:
+        return out
+    rows = (positions[:, None] * h + np.arange(h)[None, :]).reshape(-1)
+    return out.iloc[rows].reset_index(drop=True)
+
+
 def check_horizon(h: int) -> int:
     if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
         raise ConfigError(f"horizon h must be a whole number >= 1, got {h!r}")
@@ -132,6 +140,19 @@ class BaseForecaster:
         if not hasattr(self, "series_"):
             raise NotFittedError(f"{self.name} is not fitted yet; call fit(frame) first")
 
+    def min_length(self) -> int:
+        """Fewest points a series needs for this model."""
+        return 1
+
+    def _validated(self, data: Any) -> SeriesFrame:
+        """``data`` as a validated frame whose series all have ``min_length()`` points."""
+        need = self.min_length()
+        if isinstance(data, SeriesFrame):
+            if np.any(data.lengths < need):
+                validate(data.frame, freq=data.freq, min_length=need, needed_for=self.name)
+            return data
+        return validate(data, min_length=need, needed_for=self.name)
+
     def fit_predict(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
         return self.fit(data).predict(h, level=level)
 
@@ -147,10 +168,6 @@ class LocalForecaster(BaseForecaster):
 
     alias: str | None = None
     n_jobs: int = 1
-
-    def min_length(self) -> int:
-        """Fewest points a series needs for this model."""
-        return 1
 
     # -- kernels (override) -----------------------------------------------------------
     def _fit_partition(self, ga: GroupedArray) -> Any:
@@ -168,14 +185,6 @@ class LocalForecaster(BaseForecaster):
         return self._predict_partition(self._fit_partition(ga), h, levels)
 
     # -- protocol ---------------------------------------------------------------------
-    def _validated(self, data: Any) -> SeriesFrame:
-        need = self.min_length()
-        if isinstance(data, SeriesFrame):
-            if np.any(data.lengths < need):
-                validate(data.frame, freq=data.freq, min_length=need, needed_for=self.name)
-            return data
-        return validate(data, min_length=need, needed_for=self.name)
-
     def fit(self, data: Any) -> Self:
         """Fit on a long frame (pandas/polars/path/:class:`SeriesFrame`)."""
         sf = self._validated(data)
@@ -207,10 +216,7 @@ class LocalForecaster(BaseForecaster):
         results = engine.map(_PredictCall(self.clone(), h, levels), self.states_)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
-        if wanted is None:
-            return out
-        rows = (wanted[:, None] * h + np.arange(h)[None, :]).reshape(-1)
-        return out.iloc[rows].reset_index(drop=True)
+        return select_series(out, wanted, h)
 
     def _state_to_tree(self, state: Any) -> Any:
         """A partition state as nested dicts/lists/arrays for saving (override if needed)."""

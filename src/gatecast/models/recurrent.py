@@ -22,7 +22,6 @@ import pandas as pd
 import torch
 
 from gatecast.data.transforms import make_pipeline
-from gatecast.data.validate import SeriesFrame, validate
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.errors import ConfigError, DataError, NotFittedError
 from gatecast.models.base import (
@@ -31,6 +30,7 @@ from gatecast.models.base import (
     check_levels,
     fitted_positions,
     forecast_frame,
+    select_series,
 )
 from gatecast.models.recurrent_data import (
     NORMALIZERS,
@@ -43,7 +43,7 @@ from gatecast.models.recurrent_data import (
 from gatecast.nn import NetworkConfig, build_network
 from gatecast.training.config import TrainerConfig
 from gatecast.training.losses import LOSSES, make_loss
-from gatecast.training.trainer import resolve_device, train
+from gatecast.training.trainer import train
 
 KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 MODES = ("direct", "recursive")
@@ -175,7 +175,7 @@ class RecurrentForecaster(BaseForecaster):
         lb = int(math.ceil(lb / patch) * patch)
         return h_out, lb, patch, val
 
-    def _auto_steps(self, n_windows: int, n_series: int) -> int:
+    def _auto_steps(self, n_windows: int) -> int:
         """Optimiser steps from the amount of data: ``190 * sqrt(batches per pass)``.
 
         Grows with the data but slower than one full pass, so large datasets train in
@@ -188,10 +188,7 @@ class RecurrentForecaster(BaseForecaster):
 
     # -- protocol ----------------------------------------------------------------------
     def fit(self, data: Any) -> Self:
-        sf = data if isinstance(data, SeriesFrame) else validate(data)
-        if np.any(sf.lengths < self.min_length()):
-            validate(sf.frame, freq=sf.freq, min_length=self.min_length(),
-                     needed_for=self.name)
+        sf = self._validated(data)
         ga = sf.grouped()
         pipeline = make_pipeline(self.transform) if self.transform else None
         series = pipeline.fit_transform(ga) if pipeline else ga
@@ -207,7 +204,7 @@ class RecurrentForecaster(BaseForecaster):
             val_source = ArraySource(val_x, val_y[:, :h_out], self.normalize, h_out)
         cfg = self.trainer
         if self.max_steps != 0:
-            steps = self.max_steps or self._auto_steps(len(windows), ga.n_series)
+            steps = self.max_steps or self._auto_steps(len(windows))
             epochs = min(cfg.epochs, steps)  # never more epochs than steps
             per_epoch = math.ceil(steps / epochs)
             cfg = dataclasses.replace(cfg, epochs=epochs,
@@ -289,14 +286,11 @@ class RecurrentForecaster(BaseForecaster):
         intervals = {lv: (pred[:, :, q.index(0.5 - lv / 200)], pred[:, :, q.index(0.5 + lv / 200)])
                      for lv in levels}
         out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
-        if wanted is None:
-            return out
-        rows = (wanted[:, None] * h + np.arange(h)[None, :]).reshape(-1)
-        return out.iloc[rows].reset_index(drop=True)
+        return select_series(out, wanted, h)
 
     def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
         """Forecast after the end of ``data`` with the trained network (no retraining)."""
-        sf = data if isinstance(data, SeriesFrame) else validate(data)
+        sf = self._validated(data)
         fitted_positions(self.series_, sf.ids)
         pos = sf.position(self.series_)
         ga = sf.grouped().take(pos)
@@ -312,10 +306,6 @@ class RecurrentForecaster(BaseForecaster):
             return self.predict(h, level=level)
         finally:
             self.tails_, self.last_ds_, self.pipeline_ = saved
-
-    @property
-    def device(self) -> torch.device:
-        return resolve_device(self.trainer.device)
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
@@ -337,7 +327,6 @@ class RecurrentForecaster(BaseForecaster):
         from gatecast.io.onnx import export_forecaster
 
         return export_forecaster(self, path)
-
 
 
 # Short names users expect; each only changes the default ``cell``.
