@@ -28,20 +28,20 @@ EXAMPLES = {
 }
 
 
-def _csv_list(text: str) -> list[str]:
+def csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _levels(text: str | None) -> list[float] | None:
+def parse_levels(text: str | None) -> list[float] | None:
     if not text:
         return None
     try:
-        return [float(v) for v in _csv_list(text)]
+        return [float(v) for v in csv_list(text)]
     except ValueError as exc:
         raise ConfigError(f"--level takes numbers like 80,95, got {text!r}") from exc
 
 
-def _add_data_args(p: argparse.ArgumentParser) -> None:
+def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", nargs="?", help="CSV or Parquet file in long format (unique_id, ds, y)")
     p.add_argument("--dataset", help="use a bundled dataset instead of FILE (e.g. airline)")
     p.add_argument("--wide", action="store_true", help="FILE has one series per row (M4 style)")
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fc = sub.add_parser("forecast", help="fit models and write forecasts",
                         epilog=f"example: {EXAMPLES['forecast']}")
-    _add_data_args(fc)
+    add_data_args(fc)
     fc.add_argument("--model", default="autoarima", help="model name(s), comma-separated")
     fc.add_argument("--output", default="forecasts.csv", help="CSV or Parquet file to write")
     fc.add_argument("--plot", help="also write a plot (PNG or SVG)")
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("compare", "backtest models and print a leaderboard"),
                             ("backtest", "rolling-origin backtest, write every fold")):
         p = sub.add_parser(name, help=help_text, epilog=f"example: {EXAMPLES[name]}")
-        _add_data_args(p)
+        add_data_args(p)
         p.add_argument("--models", default="autoarima,ets,theta",
                        help="model names, comma-separated (naive and snaive are always added)")
         p.add_argument("--windows", type=int, default=1, help="number of backtest folds")
@@ -99,10 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-refit", action="store_true",
                        help="fit once in the first fold, reuse parameters later")
         p.add_argument("--output", help="write the leaderboard (compare) or folds (backtest)")
+    for module in _command_modules():
+        module.add_parser(sub)
     return parser
 
 
-def _load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
+# Commands that live in their own module under ``gatecast.cli.commands``: each module defines
+# ``NAME``, ``add_parser(sub)`` (may call ``add_data_args``) and ``run(args, ui) -> int``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(f"gatecast.cli.commands.{name}") for name in COMMAND_MODULES]
+
+
+def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
     from gatecast import datasets
     from gatecast.data.frame import as_long, from_wide, read_table
     from gatecast.data.validate import validate
@@ -131,7 +144,7 @@ def _load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
     return sf, season, horizon
 
 
-def _write_frame(df: Any, path: str | Path) -> Path:
+def write_frame(df: Any, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in {".parquet", ".pq"}:
@@ -141,12 +154,12 @@ def _write_frame(df: Any, path: str | Path) -> Path:
     return path
 
 
-def _models(names: str, season_length: int, horizon: int, args: argparse.Namespace | None = None
-            ) -> list[Any]:
+def build_models(names: str, season_length: int, horizon: int,
+                 args: argparse.Namespace | None = None) -> list[Any]:
     from gatecast.models.registry import accepts, make_model, model_class
     from gatecast.training.config import TrainerConfig
 
-    names_ = _csv_list(names)
+    names_ = csv_list(names)
     if not names_:
         raise ConfigError("give at least one model name")
     seed, device = getattr(args, "seed", 0), getattr(args, "device", "auto")
@@ -181,9 +194,9 @@ def _params(items: list[str]) -> dict[str, Any]:
 
 
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
-    sf, m, h = _load_data(args)
-    levels = _levels(args.level)
-    models = _models(args.model, m, h, args)
+    sf, m, h = load_data(args)
+    levels = parse_levels(args.level)
+    models = build_models(args.model, m, h, args)
     out = None
     with ui.progress("fitting", total=len(models)) as advance:
         for model in models:
@@ -191,7 +204,7 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
             fc = model.fit(sf).predict(h, level=lv)
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
             advance(model.name)
-    path = _write_frame(out, args.output)
+    path = write_frame(out, args.output)
     if args.plot:
         from gatecast.plotting import plot_forecast
 
@@ -204,10 +217,10 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
 def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
     from gatecast.evaluation.compare import compare
 
-    sf, m, h = _load_data(args)
-    models = _models(args.models, m, h, args)
-    metrics = tuple(_csv_list(args.metrics))
-    levels = _levels(args.level)
+    sf, m, h = load_data(args)
+    models = build_models(args.models, m, h, args)
+    metrics = tuple(csv_list(args.metrics))
+    levels = parse_levels(args.level)
     if levels:
         metrics = (*metrics, "coverage")
     total = (len(models) + 2) * args.windows
@@ -223,7 +236,7 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
 def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
     board, result, _ = _run_compare(args, ui)
     if args.output:
-        _write_frame(board.reset_index(), args.output)
+        write_frame(board.reset_index(), args.output)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
              f" {result.data.n_series} series")
     return 0
@@ -232,7 +245,7 @@ def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
 def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
     board, result, _ = _run_compare(args, ui)
     if args.output:
-        _write_frame(result.forecasts, args.output)
+        write_frame(result.forecasts, args.output)
     ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
     return 0
 
@@ -248,20 +261,20 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     m, h = info.season_length, info.horizon
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    models = _models("drift,naive2,autoarima,sarima,ets,theta", m, h)
+    models = build_models("drift,naive2,autoarima,sarima,ets,theta", m, h)
     windows = 3
     with ui.progress("backtesting", total=(len(models) + 2) * windows) as advance:
         board, _ = compare(models, sf, h, n_windows=windows, season_length=m,
                            progress=lambda name, w: advance(f"{name} fold {w + 1}"))
-    _write_frame(board.reset_index(), out / "leaderboard.csv")
+    write_frame(board.reset_index(), out / "leaderboard.csv")
     ui.table(board, title=f"{info.name}: {windows} folds of h={h} (season length {m})")
     best = [n for n in board.index if n not in ("naive", "snaive")][:2]
     forecasts = None
     for name in dict.fromkeys(["snaive", *best]):
-        model = _models(name, m, h)[0].fit(sf)
+        model = build_models(name, m, h)[0].fit(sf)
         fc = model.predict(h, level=[80, 95] if model.supports_intervals else None)
         forecasts = fc if forecasts is None else forecasts.merge(fc, on=["unique_id", "ds"])
-    _write_frame(forecasts, out / "forecasts.csv")
+    write_frame(forecasts, out / "forecasts.csv")
     plot_forecast(sf, forecasts, out / "forecast.png", last=6 * m)
     ui.done(f"wrote {out / 'leaderboard.csv'}, {out / 'forecasts.csv'}, {out / 'forecast.png'}",
             {"output": str(out), "best": best})
@@ -280,7 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui = UI(quiet=args.quiet, as_json=args.json)
     debug = args.debug or os.environ.get("GATECAST_DEBUG")
     try:
-        return COMMANDS[args.command](args, ui)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args, ui)
+        module = next(m for m in _command_modules() if args.command == m.NAME)
+        return int(module.run(args, ui))
     except GatecastError as exc:
         if debug:
             traceback.print_exc()

@@ -1,0 +1,1 @@
+"""One module per CLI command added after the core four (see ``COMMAND_MODULES`` in main)."""
