@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--model", default="autoarima", help="model name(s), comma-separated")
     fc.add_argument("--output", default="forecasts.csv", help="CSV or Parquet file to write")
     fc.add_argument("--plot", help="also write a plot (PNG or SVG)")
+    fc.add_argument("--future", help="CSV/Parquet with unique_id, ds and the known-future"
+                    " covariates for the forecast steps (models with future_covariates)")
+    fc.add_argument("--static", help="CSV/Parquet with unique_id and static features, one row"
+                    " per series (models with static_features)")
 
     for name, help_text in (("compare", "backtest models and print a leaderboard"),
                             ("backtest", "rolling-origin backtest, write every fold")):
@@ -193,6 +197,23 @@ def _params(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
+                 args: argparse.Namespace) -> Any:
+    """Fit and predict, handing covariate files to the models that use covariates."""
+    from gatecast.data.frame import read_table
+
+    uses_future = bool(getattr(model, "future_covariates", ()))
+    uses_static = bool(getattr(model, "static_features", ()))
+    static = read_table(args.static) if uses_static and args.static else None
+    model = model.fit(sf, static=static) if static is not None else model.fit(sf)
+    if uses_future:
+        if not args.future:
+            raise ConfigError(f"{model.name} uses future covariates"
+                              f" {list(model.future_covariates)}: give them with --future FILE")
+        return model.predict(h, level=levels, future=read_table(args.future))
+    return model.predict(h, level=levels)
+
+
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
     sf, m, h = load_data(args)
     levels = parse_levels(args.level)
@@ -201,7 +222,7 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
     with ui.progress("fitting", total=len(models)) as advance:
         for model in models:
             lv = levels if getattr(model, "supports_intervals", False) else None
-            fc = model.fit(sf).predict(h, level=lv)
+            fc = _fit_predict(model, sf, h, lv, args)
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
             advance(model.name)
     path = write_frame(out, args.output)

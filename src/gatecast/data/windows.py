@@ -106,6 +106,17 @@ class Windows:
         pos = (self._indptr[self.series[idx]] + self.origin[idx])[:, None]
         return self._values[pos + np.arange(self.spec.horizon)]
 
+    def positions(self, idx: np.ndarray | list[int] | slice) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions in ``ga.values`` of the inputs ``[len(idx), look_back]`` and targets
+        ``[len(idx), horizon]`` of the windows ``idx``, edge-padded like :meth:`inputs`; for
+        gathering arrays aligned with the values (covariates)."""
+        idx = self._index(idx)
+        first = self._indptr[self.series[idx]]
+        inputs = np.maximum(self.starts[idx][:, None] + np.arange(self.spec.look_back),
+                            first[:, None])
+        targets = (first + self.origin[idx])[:, None] + np.arange(self.spec.horizon)
+        return inputs, targets
+
     def last_inputs(self, ga: GroupedArray) -> np.ndarray:
         """The last ``look_back`` values of every series of ``ga``, ``[n_series, look_back, 1]``.
 

@@ -129,10 +129,14 @@ def backtest(
             if do_fit:
                 fitted[name] = model.with_horizon(h).fit(train)
             t1 = time.perf_counter()
+            # Known-future covariates of the test window are known at the cutoff by
+            # definition; the target of the test window never reaches the model.
+            extra = {"future": test.frame.drop(columns="y")} if getattr(
+                model, "future_covariates", ()) else {}
             if do_fit:
-                fc = fitted[name].predict(h, level=levels or None)
+                fc = fitted[name].predict(h, level=levels or None, **extra)
             else:
-                fc = fitted[name].forward(train, h, level=levels or None)
+                fc = fitted[name].forward(train, h, level=levels or None, **extra)
             t2 = time.perf_counter()
             cols = [c for c in fc.columns if c not in ("unique_id", "ds")]
             for c in cols:

@@ -32,6 +32,16 @@ from gatecast.models.base import (
     forecast_frame,
     select_series,
 )
+from gatecast.models.recurrent_covariates import (
+    CovariateSpec,
+    FittedCovariates,
+    Standardizer,
+    future_block,
+    history_matrix,
+    keep_positions,
+    static_table,
+    tail_rows,
+)
 from gatecast.models.recurrent_data import (
     NORMALIZERS,
     ArraySource,
@@ -77,7 +87,18 @@ class RecurrentForecaster(BaseForecaster):
             the windows (the tutorials' epochs).
         val_size: points held out at the end of every series for early stopping (0: none).
         ensemble: members trained with seeds ``seed, seed+1, ...``, median-combined.
+        past_covariates: frame columns known only up to the forecast origin (e.g. the
+            temperature measured so far); fed as extra input channels. A model with them
+            forecasts at most ``horizon`` steps (their later values are unknown).
+        future_covariates: frame columns known in advance (calendar, planned prices);
+            their history is an input channel and their values at the forecast steps go to
+            the head/decoder, so ``predict`` needs ``future=`` a frame with them.
+        static_features: per-series constants, from the frame (constant within each
+            series) or from ``fit(..., static=frame)`` with one row per ``unique_id``.
         trainer: optimiser, schedule, batch size, seed, device, checkpoints.
+
+    Covariates are standardised column-wise on the training data (see
+    :mod:`gatecast.models.recurrent_covariates`).
     """
 
     cell: str = "lstm"
@@ -98,6 +119,9 @@ class RecurrentForecaster(BaseForecaster):
     max_steps: int | None = None
     val_size: int | None = None
     ensemble: int = 1
+    past_covariates: tuple[str, ...] = ()
+    future_covariates: tuple[str, ...] = ()
+    static_features: tuple[str, ...] = ()
     trainer: TrainerConfig = dataclasses.field(default_factory=TrainerConfig)
     alias: str | None = None
 
@@ -105,6 +129,10 @@ class RecurrentForecaster(BaseForecaster):
         if isinstance(self.trainer, dict):
             self.trainer = TrainerConfig(**self.trainer)
         self.levels = tuple(check_levels(list(self.levels)))
+        for name in ("past_covariates", "future_covariates", "static_features"):
+            value = getattr(self, name)
+            setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
+        self._covariate_spec()  # fail at construction on clashing names
         checks = [
             (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
             (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
@@ -127,6 +155,9 @@ class RecurrentForecaster(BaseForecaster):
                 raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
         if self.transform:
             make_pipeline(self.transform)  # fail at construction on a bad spec
+
+    def _covariate_spec(self) -> CovariateSpec:
+        return CovariateSpec(self.past_covariates, self.future_covariates, self.static_features)
 
     @property
     def name(self) -> str:
@@ -186,22 +217,55 @@ class RecurrentForecaster(BaseForecaster):
         batches = n_windows / self.trainer.batch_size
         return int(np.clip(190 * batches**0.5, 300, 6000))
 
+    def _fit_covariates(self, sf: Any, spec: CovariateSpec, head: int, indptr: np.ndarray,
+                        val: int, look_back: int, static: Any
+                        ) -> tuple[FittedCovariates, np.ndarray]:
+        """Scalers fitted on the training rows, and the scaled history covariates aligned
+        with the (transformed) series: ``[n_values, P+F]``."""
+        rows, _ = keep_positions(sf.indptr, head, 0)  # rows left after the transform
+        raw = history_matrix(sf, spec)[rows]
+        train_rows, _ = keep_positions(indptr, 0, val)
+        scaler = Standardizer.fit(raw[train_rows])
+        hist = scaler(raw)
+        static_raw = static_table(sf, spec.static, static)
+        static_scaler = Standardizer.fit(static_raw)
+        covs = FittedCovariates(spec, scaler, static_scaler, static_scaler(static_raw),
+                                tail_rows(hist, indptr, look_back))
+        return covs, hist
+
     # -- protocol ----------------------------------------------------------------------
-    def fit(self, data: Any) -> Self:
+    def fit(self, data: Any, static: Any = None) -> Self:
+        """Train on ``data`` (long frame, path or SeriesFrame); ``static``: optional frame of
+        static features, one row per ``unique_id`` (else they are read from ``data``)."""
         sf = self._validated(data)
+        spec = self._covariate_spec()
         ga = sf.grouped()
         pipeline = make_pipeline(self.transform) if self.transform else None
         series = pipeline.fit_transform(ga) if pipeline else ga
         h_out, lb, patch, val = self._resolve(series.lengths)
         train_part, val_y = split_tail(series, val) if val else (series, None)
-        spec = WindowSpec(lb, h_out)
+        spec_w = WindowSpec(lb, h_out)
         min_lb = max(1, min(lb, int(train_part.lengths.min()) - h_out))
-        windows = make_windows(train_part, spec, min_look_back=min_lb)
+        windows = make_windows(train_part, spec_w, min_look_back=min_lb)
         source = WindowSource(windows, self.normalize, h_out)
         val_source = None
         if val_y is not None:
             val_x = tail_windows(train_part, lb)
             val_source = ArraySource(val_x, val_y[:, :h_out], self.normalize, h_out)
+        covs = None
+        if spec:
+            head = pipeline.n_dropped if pipeline else 0
+            covs, hist = self._fit_covariates(sf, spec, head, series.indptr, val, lb, static)
+            train_rows, _ = keep_positions(series.indptr, 0, val)
+            n_fut = len(spec.future)
+            source.history, source.n_future = hist[train_rows], n_fut
+            source.static = covs.static
+            if val_source is not None:
+                val_source.cov = tail_rows(hist[train_rows], train_part.indptr, lb)
+                first_val = series.indptr[1:] - val  # row of each series' first held-out step
+                if n_fut:
+                    val_source.future = hist[first_val[:, None] + np.arange(h_out), -n_fut:]
+                val_source.static = covs.static
         cfg = self.trainer
         if self.max_steps != 0:
             steps = self.max_steps or self._auto_steps(len(windows))
@@ -211,7 +275,8 @@ class RecurrentForecaster(BaseForecaster):
                                       steps_per_epoch=cfg.steps_per_epoch or per_epoch)
         quantiles = _quantiles(self.levels) if self.levels else [0.5]
         net_cfg = NetworkConfig(
-            kind=self.cell, input_size=1, look_back=lb, horizon=h_out,
+            kind=self.cell, input_size=1 + len(spec.history), look_back=lb, horizon=h_out,
+            future_size=len(spec.future), static_size=len(spec.static),
             hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
             n_outputs=len(quantiles), patch_size=patch, head_hidden=self.head_hidden,
             head_layers=self.head_layers,
@@ -235,31 +300,48 @@ class RecurrentForecaster(BaseForecaster):
         self.quantiles_ = quantiles
         self.pipeline_ = pipeline
         self.tails_ = tail_windows(series, lb)  # [n_series, look_back] transformed scale
+        self.covariates_ = covs
         self.series_ = sf.ids
         self.freq_ = sf.freq
         self.last_ds_ = sf.last_ds()
         return self
 
     @torch.no_grad()
-    def _forecast(self, h: int) -> np.ndarray:
-        """Median-combined forecasts on the original scale: ``[n_series, h, n_quantiles]``."""
+    def _forecast(self, h: int, future: np.ndarray | None = None) -> np.ndarray:
+        """Median-combined forecasts on the original scale: ``[n_series, h, n_quantiles]``.
+
+        ``future``: scaled known-future covariates ``[n_series, passes * horizon, F]``.
+        """
         cfg = self.network_config_
+        covs = getattr(self, "covariates_", None)
+        n = self.tails_.shape[0]
+        static = torch.zeros((n, 0)) if covs is None else torch.from_numpy(
+            covs.static.astype(np.float32))
         members = []
         for net in self.nets_:
             net.eval()
             window = self.tails_.copy()  # [n, look_back]
+            cov_window = None if covs is None else covs.tails.copy()  # [n, look_back, P+F]
             parts = []
             done = 0
             while done < h:
                 loc, scale = window_stats(window, self.normalize)
                 x = torch.from_numpy(((window - loc) / scale).astype(np.float32))[:, :, None]
-                n = x.shape[0]
-                out = net(x, torch.zeros((n, cfg.horizon, 0)), torch.zeros((n, 0))).numpy()
+                fut = torch.zeros((n, cfg.horizon, 0))
+                if cov_window is not None and cov_window.shape[2]:
+                    x = torch.cat([x, torch.from_numpy(cov_window.astype(np.float32))], dim=2)
+                if future is not None:
+                    block = future[:, done:done + cfg.horizon]  # [n, horizon, F]
+                    fut = torch.from_numpy(block.astype(np.float32))
+                out = net(x, fut, static).numpy()
                 out = out * scale[:, :, None] + loc[:, :, None]  # [n, horizon, q]
                 parts.append(out)
                 done += cfg.horizon
                 median = out[:, :, self.quantiles_.index(0.5)]
                 window = np.concatenate([window, median], axis=1)[:, -cfg.look_back:]
+                if cov_window is not None and cov_window.shape[2] and done < h:
+                    # Only known-future covariates can be extended (checked in predict).
+                    cov_window = np.concatenate([cov_window, block], axis=1)[:, -cfg.look_back:]
             members.append(np.concatenate(parts, axis=1)[:, :h])
         pred = np.median(np.stack(members), axis=0) if len(members) > 1 else members[0]
         pred = np.sort(pred, axis=-1)  # quantiles must not cross
@@ -267,8 +349,34 @@ class RecurrentForecaster(BaseForecaster):
             pred = self.pipeline_.inverse_forecast(pred)
         return pred
 
-    def predict(self, h: int, level: list[float] | None = None, ids: Any = None
-                ) -> pd.DataFrame:
+    def _future_values(self, h: int, future: Any) -> np.ndarray | None:
+        """Scaled known-future covariates for every pass of :meth:`_forecast`, after
+        checking that the model can forecast ``h`` steps with the covariates it has."""
+        covs = getattr(self, "covariates_", None)
+        if covs is None:
+            return None
+        horizon = self.network_config_.horizon
+        if covs.n_past and h > horizon:
+            raise ConfigError(
+                f"{self.name} uses past-only covariates {list(covs.spec.past)}, whose values"
+                f" after the forecast origin are unknown, so it forecasts at most {horizon}"
+                f" step(s); ask for h <= {horizon} or create it with horizon={h}")
+        if not covs.spec.future:
+            return None
+        steps = math.ceil(h / horizon) * horizon
+        raw = future_block(future, self.series_, self.last_ds_, self.freq_, covs.spec.future,
+                           steps)  # [n, steps, F]
+        scaler = covs.history_scaler
+        return (raw - scaler.loc[covs.n_past:]) / scaler.scale[covs.n_past:]
+
+    def predict(self, h: int, level: list[float] | None = None, ids: Any = None,
+                future: Any = None) -> pd.DataFrame:
+        """Forecast ``h`` steps after the end of every fitted series.
+
+        ``future``: for a model with ``future_covariates``, a frame with ``unique_id``,
+        ``ds`` and those columns for the steps after each series' end (whole passes of
+        ``horizon`` steps: ``ceil(h / horizon) * horizon`` rows per series).
+        """
         if not hasattr(self, "nets_"):
             raise NotFittedError(f"{self.name} is not fitted yet; call fit(frame) first")
         h = check_horizon(h)
@@ -280,7 +388,7 @@ class RecurrentForecaster(BaseForecaster):
                 f" levels={tuple(sorted(set(self.levels) | set(missing)))}"
             )
         wanted = None if ids is None else fitted_positions(self.series_, ids)
-        pred = self._forecast(h)
+        pred = self._forecast(h, self._future_values(h, future))
         q = self.quantiles_
         mean = pred[:, :, q.index(0.5)]
         intervals = {lv: (pred[:, :, q.index(0.5 - lv / 200)], pred[:, :, q.index(0.5 + lv / 200)])
@@ -288,24 +396,34 @@ class RecurrentForecaster(BaseForecaster):
         out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
         return select_series(out, wanted, h)
 
-    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+    def forward(self, data: Any, h: int, level: list[float] | None = None,
+                future: Any = None) -> pd.DataFrame:
         """Forecast after the end of ``data`` with the trained network (no retraining)."""
         sf = self._validated(data)
         fitted_positions(self.series_, sf.ids)
         pos = sf.position(self.series_)
         ga = sf.grouped().take(pos)
-        saved = (self.tails_, self.last_ds_, self.pipeline_)
+        covs = getattr(self, "covariates_", None)
+        saved = (self.tails_, self.last_ds_, self.pipeline_, covs)
         try:
             if self.pipeline_ is not None:
                 self.pipeline_ = make_pipeline(self.transform)
                 series = self.pipeline_.fit_transform(ga)
             else:
                 series = ga
-            self.tails_ = tail_windows(series, self.network_config_.look_back)
+            lb = self.network_config_.look_back
+            self.tails_ = tail_windows(series, lb)
             self.last_ds_ = sf.last_ds()[pos]
-            return self.predict(h, level=level)
+            if covs is not None:
+                rows = np.concatenate([np.arange(sf.indptr[p], sf.indptr[p + 1]) for p in pos])
+                hist = covs.history_scaler(history_matrix(sf, covs.spec)[rows])
+                head = self.pipeline_.n_dropped if self.pipeline_ is not None else 0
+                keep, _ = keep_positions(ga.indptr, head, 0)
+                self.covariates_ = dataclasses.replace(
+                    covs, tails=tail_rows(hist[keep], series.indptr, lb))
+            return self.predict(h, level=level, future=future)
         finally:
-            self.tails_, self.last_ds_, self.pipeline_ = saved
+            self.tails_, self.last_ds_, self.pipeline_, self.covariates_ = saved
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""

@@ -2,7 +2,8 @@
 
 The JSON holds the forecaster's parameters (the trainer config nested), the network
 config, the fitted metadata and the transform's scalar state; safetensors holds every
-member network's weights, the transform's arrays and the last input windows.
+member network's weights, the transform's arrays, the last input windows and the
+covariates' scalers, static features and last windows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gatecast.io.serialize import (
     unflatten,
     write_model,
 )
+from gatecast.models.recurrent_covariates import FittedCovariates, Standardizer
 from gatecast.nn import NetworkConfig, build_network
 
 
@@ -39,6 +41,13 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
     if model.pipeline_ is not None:
         pipeline = {"params": model.pipeline_.get_params(),
                     "state": flatten(model.pipeline_.state_dict(), arrays, "transform")}
+    covs = getattr(model, "covariates_", None)
+    if covs is not None:
+        arrays.update({"cov.history_loc": covs.history_scaler.loc,
+                       "cov.history_scale": covs.history_scaler.scale,
+                       "cov.static_loc": covs.static_scaler.loc,
+                       "cov.static_scale": covs.static_scaler.scale,
+                       "cov.static": covs.static, "cov.tails": covs.tails})
     fitted = {
         **series_meta(model),
         "network": dataclasses.asdict(model.network_config_),
@@ -69,6 +78,13 @@ def load_recurrent(path: str | Path) -> Any:
         net.load_state_dict(state)
         net.eval()
         model.nets_.append(net)
+    model.covariates_ = None
+    if "cov.tails" in arrays:
+        model.covariates_ = FittedCovariates(
+            model._covariate_spec(),
+            Standardizer(arrays["cov.history_loc"], arrays["cov.history_scale"]),
+            Standardizer(arrays["cov.static_loc"], arrays["cov.static_scale"]),
+            arrays["cov.static"], arrays["cov.tails"])
     model.pipeline_ = None
     if fitted["pipeline"] is not None:
         state = unflatten(fitted["pipeline"]["state"], arrays)
