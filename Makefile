@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean browser
 
 setup: $(STAMP)
 
@@ -25,11 +25,22 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-test: setup lint
+# The report test opens the HTML report in headless Chromium (Debian's package): install it
+# when it is missing and we are root with apt; otherwise do nothing (that test then skips).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	    && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the HTML report test"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium could not be installed: the browser test will skip"; \
+	fi
+
+test: setup lint browser
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/m4_hourly.py
 
 clean:
-	rm -rf $(VENV) gatecast-demo .pytest_cache
+	rm -rf $(VENV) gatecast-demo .pytest_cache test-artifacts examples-output

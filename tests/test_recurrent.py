@@ -120,3 +120,23 @@ def test_window_normalisers() -> None:
     assert flat[1][0, 0] == 7.0  # a flat window is scaled by its level, never by 0
     fc = LSTM(horizon=3, normalize="robust", max_steps=10, **TINY).fit(seasonal_frame(2, 50))
     assert np.isfinite(fc.predict(3)["lstm"]).all()
+
+
+def test_auto_transform_follows_the_stationarity_advice(tmp_path) -> None:
+    from gatecast.diagnostics.stationarity import common_transform
+
+    t = np.arange(144)
+    # Multiplicative season on a growing level: the airline pattern (log, seasonal diff).
+    y = np.exp(0.01 * t) * 100 * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    df = from_array(y + np.random.default_rng(0).normal(0, 1, 144), unique_id="air", freq="MS")
+    model = LSTM(season_length=12, horizon=12, transform="auto", max_steps=20, **TINY).fit(df)
+    assert model.transform_ == common_transform([df["y"].to_numpy()], 12)
+    assert "diff" in model.transform_
+    fc = model.predict(12)
+    assert np.isfinite(fc["lstm"]).all() and (fc["lstm"] > 0).all()
+    model.save(tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    assert loaded.transform_ == model.transform_
+    pd.testing.assert_frame_equal(loaded.forward(df, 12), model.predict(12))
+    with pytest.raises(ConfigError):
+        LSTM(transform="auto,diff")

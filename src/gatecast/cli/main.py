@@ -56,6 +56,14 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--h", type=int, default=None, help="forecast horizon (steps)")
     p.add_argument("--level", help="prediction-interval levels, e.g. 80,95")
     p.add_argument("--n-jobs", type=int, default=1, help="processes for per-series models")
+    p.add_argument("--engine", default="local", choices=["local", "ray"],
+                   help="where per-series work runs: local (--n-jobs processes) or ray"
+                   " (partitions of series as Ray tasks; pip install 'gatecast[ray]')")
+    p.add_argument("--address", help="Ray cluster to join: auto, HOST:PORT or ray://HOST:PORT"
+                   " (default: start a local Ray runtime and stop it afterwards)")
+    p.add_argument("--ddp", type=int, default=None, metavar="N",
+                   help="train recurrent models on N processes with torch DDP (gloo on CPU,"
+                   " NCCL on N GPUs)")
     p.add_argument("--seed", type=int, default=0, help="seed for the neural models")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                    help="where neural models train (auto: CUDA when available)")
@@ -103,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-refit", action="store_true",
                        help="fit once in the first fold, reuse parameters later")
         p.add_argument("--output", help="write the leaderboard (compare) or folds (backtest)")
+        if name == "compare":
+            p.add_argument("--report", metavar="PATH",
+                           help="also write the self-contained HTML report (report.html)")
+            p.add_argument("--plot", metavar="PATH",
+                           help="also write the leaderboard bars (PNG or SVG)")
     for module in _command_modules():
         module.add_parser(sub)
     return parser
@@ -110,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands that live in their own module under ``gatecast.cli.commands``: each module defines
 # ``NAME``, ``add_parser(sub)`` (may call ``add_data_args``) and ``run(args, ui) -> int``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("report", "gradients", "classify", "diagnose", "grid")
 
 
 def _command_modules() -> list[Any]:
@@ -214,7 +227,61 @@ def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
     return model.predict(h, level=levels)
 
 
+def engine_of(args: argparse.Namespace) -> Any:
+    """The engine the --engine/--address options ask for (``None``: each model's n_jobs)."""
+    from gatecast.engine import make_engine
+
+    if getattr(args, "engine", "local") == "local" and not getattr(args, "address", None):
+        return None
+    return make_engine(args.engine, address=args.address)
+
+
+def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
+    """forecast with --engine ray or a Parquet directory: partitions mapped by the engine,
+    read lazily from the directory; an --output without suffix gets part-*.parquet files."""
+    from gatecast.data.lazy import is_dataset_dir, scan_parquet
+    from gatecast.engine.forecast import forecast
+    from gatecast.models.base import check_horizon
+
+    if args.plot or args.static:
+        raise ConfigError("--plot and --static need --engine local and a single input file")
+    if args.file and is_dataset_dir(args.file) and not args.dataset:
+        if args.h is None:
+            raise ConfigError("give the forecast horizon with --h")
+        data: Any = scan_parquet(args.file, id_col=args.id_col, time_col=args.time_col,
+                                 target_col=args.target_col)
+        m, h = args.season_length or 1, check_horizon(args.h)
+    else:
+        data, m, h = load_data(args)
+    models = build_models(args.model, m, h, args)
+    to_dir = not Path(args.output).suffix
+    future = None
+    if args.future:
+        from gatecast.data.frame import read_table
+
+        future = read_table(args.future)
+    run = forecast(models, data, h, level=parse_levels(args.level),
+                   engine=engine_of(args) or "local", output=args.output if to_dir else None,
+                   future=future, freq=args.freq, fill=args.fill, seed=args.seed)
+    if not to_dir:
+        write_frame(run.forecasts, args.output)
+    n = int(run.partitions["series"].sum())
+    ui.done(f"wrote forecasts for {n} series ({len(run.partitions)} partitions, peak worker"
+            f" memory {run.partitions['peak_rss_mb'].max():.0f} MiB) to {args.output}",
+            {"output": str(args.output), "series": n, "partitions": len(run.partitions),
+             "seconds": run.seconds})
+    return 0
+
+
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
+    from gatecast.data.lazy import is_dataset_dir
+
+    if args.engine != "local" or args.address or (args.file and is_dataset_dir(args.file)):
+        return _forecast_on_engine(args, ui)
+    if args.plot:
+        from gatecast.plotting.style import figure_format
+
+        figure_format(args.plot)  # a bad figure name fails before any fitting
     sf, m, h = load_data(args)
     levels = parse_levels(args.level)
     models = build_models(args.model, m, h, args)
@@ -227,9 +294,9 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
             advance(model.name)
     path = write_frame(out, args.output)
     if args.plot:
-        from gatecast.plotting import plot_forecast
+        from gatecast.cli.commands.report import forecast_figures
 
-        plot_forecast(sf, out, args.plot, last=max(4 * h, 3 * m))
+        forecast_figures(args.plot, sf, out, models, h, m)
     ui.done(f"wrote {len(out)} forecast rows for {sf.n_series} series to {path}",
             {"output": str(path), "rows": len(out), "series": int(sf.n_series)})
     return 0
@@ -244,30 +311,40 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
     levels = parse_levels(args.level)
     if levels:
         metrics = (*metrics, "coverage")
-    total = (len(models) + 2) * args.windows
+    total = (len(models) + 3) * args.windows
     with ui.progress("backtesting", total=total) as advance:
         board, result = compare(
             models, sf, h, n_windows=args.windows, step=args.step, season_length=m,
             metrics=metrics, refit=not args.no_refit, level=levels,
-            progress=lambda name, w: advance(f"{name} fold {w + 1}"),
+            progress=lambda name, w: advance(f"{name} fold {w + 1}"), engine=engine_of(args),
         )
     return board, result, m
 
 
 def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
-    board, result, _ = _run_compare(args, ui)
+    from gatecast.cli.commands.diagnose import warn_verdicts
+    from gatecast.cli.commands.report import check_compare_outputs, write_compare_outputs
+
+    check_compare_outputs(args)  # a bad --report/--plot name fails before the backtest
+    board, result, m = _run_compare(args, ui)
     if args.output:
         write_frame(board.reset_index(), args.output)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
              f" {result.data.n_series} series")
+    warn_verdicts(args, result, m, ui)
+    for path in write_compare_outputs(args, board, result, m, ui):
+        ui.done(f"wrote {path}", {"output": str(path)})
     return 0
 
 
 def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
-    board, result, _ = _run_compare(args, ui)
+    from gatecast.cli.commands.diagnose import warn_verdicts
+
+    board, result, m = _run_compare(args, ui)
     if args.output:
         write_frame(result.forecasts, args.output)
     ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
+    warn_verdicts(args, result, m, ui)
     return 0
 
 
@@ -275,7 +352,8 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     from gatecast import datasets
     from gatecast.data.validate import validate
     from gatecast.evaluation.compare import compare
-    from gatecast.plotting import plot_forecast
+    from gatecast.plotting import plot_forecast, plot_leaderboard
+    from gatecast.report import build_report
 
     info = datasets.info(args.dataset)
     sf = validate(datasets.load(args.dataset))
@@ -285,9 +363,10 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     models = build_models("drift,naive2,autoarima,sarima,ets,theta", m, h)
     windows = 3
     with ui.progress("backtesting", total=(len(models) + 2) * windows) as advance:
-        board, _ = compare(models, sf, h, n_windows=windows, season_length=m,
-                           progress=lambda name, w: advance(f"{name} fold {w + 1}"))
+        board, result = compare(models, sf, h, n_windows=windows, season_length=m,
+                                progress=lambda name, w: advance(f"{name} fold {w + 1}"))
     write_frame(board.reset_index(), out / "leaderboard.csv")
+    plot_leaderboard(board, path=out / "leaderboard.png")
     ui.table(board, title=f"{info.name}: {windows} folds of h={h} (season length {m})")
     best = [n for n in board.index if n not in ("naive", "snaive")][:2]
     forecasts = None
@@ -297,8 +376,14 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
         forecasts = fc if forecasts is None else forecasts.merge(fc, on=["unique_id", "ds"])
     write_frame(forecasts, out / "forecasts.csv")
     plot_forecast(sf, forecasts, out / "forecast.png", last=6 * m)
-    ui.done(f"wrote {out / 'leaderboard.csv'}, {out / 'forecasts.csv'}, {out / 'forecast.png'}",
-            {"output": str(out), "best": best})
+    with ui.progress("report", total=len(models) + 2) as advance:
+        report = build_report(models, sf, h, season_length=m, n_windows=windows,
+                              title=f"gatecast demo: {info.name}", description=info.description,
+                              board=board, result=result, progress=advance)
+    report.write(out / "report.html")
+    files = ["leaderboard.csv", "leaderboard.png", "forecasts.csv", "forecast.png", "report.html"]
+    ui.done(f"wrote {', '.join(str(out / f) for f in files)}",
+            {"output": str(out), "best": best, "files": files})
     return 0
 
 
@@ -314,10 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui = UI(quiet=args.quiet, as_json=args.json)
     debug = args.debug or os.environ.get("GATECAST_DEBUG")
     try:
-        if args.command in COMMANDS:
-            return COMMANDS[args.command](args, ui)
-        module = next(m for m in _command_modules() if args.command == m.NAME)
-        return int(module.run(args, ui))
+        with _ddp(args):
+            if args.command in COMMANDS:
+                return COMMANDS[args.command](args, ui)
+            module = next(m for m in _command_modules() if args.command == m.NAME)
+            return int(module.run(args, ui))
     except GatecastError as exc:
         if debug:
             traceback.print_exc()
@@ -333,6 +419,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {first} (rerun with --debug and"
               " report it)", file=sys.stderr)
         return 1
+
+
+def _ddp(args: argparse.Namespace) -> Any:
+    """--ddp N: recurrent fits in this command train on N processes."""
+    import contextlib
+
+    if getattr(args, "ddp", None) is None:
+        return contextlib.nullcontext()
+    from gatecast.training.distributed import check_distributed, processes
+
+    return processes(check_distributed(args.ddp) or None)
 
 
 def _json_default(value: Any) -> Any:

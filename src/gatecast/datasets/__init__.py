@@ -2,7 +2,7 @@
 
 >>> from gatecast import datasets
 >>> datasets.names()
-['airline', 'sales', 'sine', 'stock', 'sunspots']
+['airline', 'msft', 'sales', 'sine', 'stock', 'sunspots']
 >>> datasets.load("airline").head(2)  # doctest: +SKIP
 
 Sources and licences are in ``data/README.md`` beside this file.
@@ -44,7 +44,15 @@ INFO: dict[str, DatasetInfo] = {
     "stock": DatasetInfo(
         "stock", "Synthetic daily closing prices (geometric Brownian motion, seed 7, business"
         " days 2018-2025): a random walk, so the naive forecast is the one to beat.", "B", 5, 10),
+    "msft": DatasetInfo(
+        "msft", "Microsoft (MSFT) daily adjusted closing prices, 2010-01-04 to 2017-11-10,"
+        " 1,980 trading days (Kaggle 'Huge Stock Market Dataset', CC0); the 70 exchange"
+        " holidays are filled with the previous close to give a business-day grid.",
+        "B", 5, 10),
 }
+
+# Trading-day series: exchange holidays are filled with the previous close on load.
+_BUSINESS_DAY_FILL = ("msft",)
 
 
 def names() -> list[str]:
@@ -59,8 +67,13 @@ def info(name: str) -> DatasetInfo:
 
 def noisy_sine(n: int = 10_000, step: float = 0.1, noise: float = 0.5, seed: int = 0
                ) -> pd.DataFrame:
-    """The tutorial's noisy sine: ``sin(t) + N(0, noise^2)``, ``t = 0, step, ...``."""
-    rng = np.random.default_rng(seed)
+    """The tutorial's noisy sine: ``sin(t) + N(0, noise^2)``, ``t = 0, step, ...``.
+
+    The noise is drawn as the tutorial drew it, ``np.random.seed(0)`` then
+    ``np.random.normal(0, 0.5, n)`` (NumPy's legacy generator, here a local
+    ``RandomState`` so the global one is not touched): the same 10,000 values.
+    """
+    rng = np.random.RandomState(seed)
     t = np.arange(n) * step
     return pd.DataFrame({"unique_id": "sine", "ds": np.arange(n),
                          "y": np.sin(t) + rng.normal(0.0, noise, n)})
@@ -86,4 +99,7 @@ def load(name: str) -> pd.DataFrame:
     with resources.files(__package__).joinpath(f"data/{name}.csv").open() as fh:
         df = pd.read_csv(fh)
     df["ds"] = pd.to_datetime(df["ds"])
+    if name in _BUSINESS_DAY_FILL:
+        days = pd.bdate_range(df["ds"].min(), df["ds"].max(), name="ds")
+        df = df.set_index("ds").reindex(days).ffill().reset_index()[["unique_id", "ds", "y"]]
     return df

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gatecast.data.validate import SeriesFrame, validate
+from gatecast.engine import resolve_engine
 from gatecast.errors import ConfigError, DataError, series_list
 from gatecast.models.base import check_horizon, check_levels
 
@@ -72,6 +73,7 @@ def backtest(
     level: list[float] | None = None,
     freq: str | int | None = None,
     progress: Any = None,
+    engine: Any = None,
 ) -> BacktestResult:
     """Rolling-origin evaluation of one or several forecasters.
 
@@ -86,7 +88,14 @@ def backtest(
             an integer ``k`` refits every ``k`` folds.
         level: prediction-interval levels to collect.
         progress: optional callable ``(model_name, window) -> None`` for progress bars.
+        engine: ``"local"`` (default: each model's ``n_jobs``), ``"ray"`` or an engine
+            (:mod:`gatecast.engine`): per-series models map their partitions on it; global
+            (recurrent) models train and predict in this process.
     """
+    chosen = resolve_engine(engine)
+    if chosen is not None:  # the same backtest with the engine active
+        with chosen:
+            return backtest(models, data, h, n_windows, step, refit, level, freq, progress)
     h = check_horizon(h)
     if isinstance(n_windows, bool) or not isinstance(n_windows, int) or n_windows < 1:
         raise ConfigError(f"n_windows must be a whole number >= 1, got {n_windows!r}")

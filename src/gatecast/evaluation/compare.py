@@ -17,7 +17,7 @@ from gatecast.errors import ConfigError
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.metrics import METRICS, coverage, mase_scale
 from gatecast.models.base import level_label
-from gatecast.models.baselines import Naive, SeasonalNaive
+from gatecast.models.baselines import Drift, Naive, SeasonalNaive
 
 DEFAULT_METRICS = ("smape", "mase", "mae", "rmse")
 KNOWN_METRICS = (*METRICS, "mase", "msis", "coverage")
@@ -100,13 +100,15 @@ def _interval_scores(
 
 
 def with_baselines(models: list[Any], season_length: int) -> list[Any]:
-    """Prepend naive and seasonal naive unless the list has them already."""
+    """Prepend naive, seasonal naive and drift unless the list has them already."""
     kinds = {type(m) for m in models}
     extra: list[Any] = []
     if Naive not in kinds:
         extra.append(Naive(alias="naive"))
     if SeasonalNaive not in kinds and season_length > 1:
         extra.append(SeasonalNaive(season_length=season_length, alias="snaive"))
+    if Drift not in kinds:
+        extra.append(Drift(alias="drift"))
     return extra + list(models)
 
 
@@ -137,12 +139,18 @@ def compare(
     level: list[float] | None = None,
     freq: str | int | None = None,
     progress: Any = None,
+    diagnose: bool = True,
+    engine: Any = None,
 ) -> tuple[pd.DataFrame, BacktestResult]:
-    """Backtest ``models`` (plus naive and seasonal naive) and rank them.
+    """Backtest ``models`` (plus naive, seasonal naive and drift) and rank them.
 
-    Returns the leaderboard (one row per model: each metric, fit and predict seconds) and
-    the underlying :class:`BacktestResult`. The baselines are added unless
-    ``baselines=False`` so that no score is read without its reference.
+    Returns the leaderboard (one row per model: each metric, fit and predict seconds and,
+    unless ``diagnose=False``, ``skill_naive`` = 1 - MSE / MSE of the naive forecast on the
+    same points and the persistence detector's ``verdict``; see
+    :mod:`gatecast.diagnostics.shift`) and the underlying :class:`BacktestResult`. The
+    baselines are added unless ``baselines=False`` so that no score is read without its
+    reference. ``engine`` (``"local"``, ``"ray"`` or an engine) maps the per-series models'
+    partitions (see :func:`~gatecast.evaluation.backtest.backtest`).
     """
     check_metrics(metrics)
     models = list(models) if isinstance(models, (list, tuple)) else [models]
@@ -150,6 +158,13 @@ def compare(
         models = with_baselines(models, season_length)
     result = backtest(
         models, data, h, n_windows=n_windows, step=step, refit=refit, level=level,
-        freq=freq, progress=progress,
+        freq=freq, progress=progress, engine=engine,
     )
-    return leaderboard(result, metrics, season_length), result
+    board = leaderboard(result, metrics, season_length)
+    if diagnose:
+        from gatecast.diagnostics.shift import diagnose_shift
+
+        shift = diagnose_shift(result, season_length)
+        board["skill_naive"] = [shift[name].skill_naive for name in board.index]
+        board["verdict"] = [shift[name].verdict for name in board.index]
+    return board, result

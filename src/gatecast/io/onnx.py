@@ -207,7 +207,7 @@ def _manifest(model: Any, members: list[str]) -> dict[str, Any]:
         "longer_horizons": "repeat: append the median forecast to the window, keep the last "
                            "look_back values, normalise again",
         "ensemble": "median over members, then sort each step's quantiles",
-        "transform": model.transform,
+        "transform": model.transform_,
         "network": dataclasses.asdict(cfg),
     }
 

@@ -25,7 +25,13 @@ from scipy.stats import norm
 from gatecast.data.freq import Freq, future_ds
 from gatecast.data.grouped import GroupedArray
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.engine.local import LocalEngine, split_positions
+from gatecast.engine.local import (
+    Engine,
+    LocalEngine,
+    active_engine,
+    describe_series,
+    split_positions,
+)
 from gatecast.errors import ConfigError, DataError, NotFittedError, series_list
 
 Intervals = dict[float, tuple[np.ndarray, np.ndarray]]
@@ -118,6 +124,9 @@ class BaseForecaster:
 
     cli_name: ClassVar[str] = ""
     supports_intervals: ClassVar[bool] = False
+    # Each series' forecast depends on that series alone, so partitions can be fitted and
+    # predicted anywhere (an engine maps them); global models (one network) set False.
+    per_series: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -164,10 +173,16 @@ class LocalForecaster(BaseForecaster):
     Subclasses implement ``_fit_partition`` and ``_predict_partition`` (pure functions of a
     partition: no frame, no global state) and may override ``_forward_partition`` to apply
     already-fitted parameters to new history (used by backtests with ``refit=False``).
+    The partitions are mapped by the active engine (``with make_engine("ray"): ...``, see
+    :mod:`gatecast.engine`), else by a local one with ``n_jobs`` processes.
     """
 
+    per_series: ClassVar[bool] = True
     alias: str | None = None
     n_jobs: int = 1
+
+    def _engine(self) -> Engine:
+        return active_engine() or LocalEngine(self.n_jobs)
 
     # -- kernels (override) -----------------------------------------------------------
     def _fit_partition(self, ga: GroupedArray) -> Any:
@@ -188,12 +203,13 @@ class LocalForecaster(BaseForecaster):
     def fit(self, data: Any) -> Self:
         """Fit on a long frame (pandas/polars/path/:class:`SeriesFrame`)."""
         sf = self._validated(data)
-        engine = LocalEngine(self.n_jobs)
+        engine = self._engine()
         parts = split_positions(sf.n_series, engine.n_partitions(sf.n_series))
         ga = sf.grouped()
         chunks = [ga.take(p) if len(parts) > 1 else ga for p in parts]
+        labels = [describe_series(sf.ids[p]) for p in parts]
         start = time.perf_counter()
-        self.states_ = engine.map(self.clone()._fit_partition, chunks)
+        self.states_ = engine.map(self.clone()._fit_partition, chunks, labels)
         self.fit_seconds_ = time.perf_counter() - start
         self.partitions_ = parts
         self.series_ = sf.ids
@@ -212,8 +228,9 @@ class LocalForecaster(BaseForecaster):
         if levels and not self.supports_intervals:
             raise ConfigError(f"{self.name} has no prediction intervals; drop level=")
         wanted = None if ids is None else fitted_positions(self.series_, ids)
-        engine = LocalEngine(self.n_jobs)
-        results = engine.map(_PredictCall(self.clone(), h, levels), self.states_)
+        labels = [describe_series(self.series_[p]) for p in self.partitions_]
+        results = self._engine().map(_PredictCall(self.clone(), h, levels), self.states_,
+                                     labels)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
         return select_series(out, wanted, h)
@@ -252,10 +269,10 @@ class LocalForecaster(BaseForecaster):
         fitted_positions(self.series_, sf.ids)  # every series must be known
         pos = sf.position(self.series_)  # and every fitted one present
         ga = sf.grouped().take(pos)
-        results = [
-            self._forward_partition(state, ga.take(p), h, levels)
-            for state, p in zip(self.states_, self.partitions_, strict=True)
-        ]
+        items = [(state, ga.take(p)) for state, p in zip(self.states_, self.partitions_,
+                                                          strict=True)]
+        labels = [describe_series(self.series_[p]) for p in self.partitions_]
+        results = self._engine().map(_ForwardCall(self.clone(), h, levels), items, labels)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         return forecast_frame(
             self.series_, sf.last_ds()[pos], sf.freq, self.name, mean, intervals
@@ -272,6 +289,19 @@ class _PredictCall:
 
     def __call__(self, state: Any) -> tuple[np.ndarray, Intervals]:
         return self.model._predict_partition(state, self.h, self.levels)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ForwardCall:
+    """Picklable ``(state, new history) -> forecasts`` for the engine."""
+
+    model: LocalForecaster
+    h: int
+    levels: list[float]
+
+    def __call__(self, item: tuple[Any, GroupedArray]) -> tuple[np.ndarray, Intervals]:
+        state, ga = item
+        return self.model._forward_partition(state, ga, self.h, self.levels)
 
 
 def _gather(

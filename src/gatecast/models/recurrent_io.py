@@ -54,6 +54,7 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
         "members": len(model.nets_),
         "quantiles": list(model.quantiles_),
         "pipeline": pipeline,
+        "transform": model.transform_,
         "history": model.history_.to_dict(orient="list"),
     }
     return write_model(path, model, fitted, arrays)
@@ -68,6 +69,7 @@ def load_recurrent(path: str | Path) -> Any:
     model.network_config_ = NetworkConfig(**fitted["network"])
     model.quantiles_ = fitted["quantiles"]
     model.tails_ = arrays["tails"]
+    model.transform_ = fitted.get("transform", model.transform)
     model.history_ = pd.DataFrame(fitted["history"])
     model.nets_ = []
     for k in range(fitted["members"]):

@@ -1,73 +1,169 @@
-"""History + forecast (+ intervals) per series, as a small-multiples grid."""
+"""History, in-sample fit and forecast (+ intervals) per series, as a small-multiples grid.
+
+One panel per series: the history in black, each model's in-sample one-step fit (when
+given) as a thin line over the history, the out-of-sample forecast with its widest
+interval as a band, the actual future values (when known) dotted, and a dashed vertical
+line at the train/test boundary (the forecast origin).
+"""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from gatecast.data.validate import SeriesFrame
+from gatecast.plotting.style import (
+    COLOURS,
+    HISTORY_COLOUR,
+    apply_fonts,
+    new_figure,
+    save_figure,
+    style_axes,
+)
 
-_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"]
+_NOT_MODELS = ("unique_id", "ds", "y", "cutoff")
 
 
-def _forecast_columns(forecasts: pd.DataFrame) -> list[str]:
+def forecast_columns(forecasts: pd.DataFrame) -> list[str]:
+    """Model columns of a long forecast frame (no ids, dates, actuals or interval bounds)."""
     return [c for c in forecasts.columns
-            if c not in ("unique_id", "ds", "y", "cutoff") and "-lo-" not in c
-            and "-hi-" not in c]
+            if c not in _NOT_MODELS and "-lo-" not in c and "-hi-" not in c]
+
+
+def widest_interval(frame: pd.DataFrame, model: str) -> tuple[str, str] | None:
+    """The (lo, hi) column names of ``model``'s widest interval, if it has any."""
+    lo = [c for c in frame.columns if c.startswith(f"{model}-lo-")]
+    if not lo:
+        return None
+    widest = max(lo, key=lambda c: float(c.rsplit("-", 1)[1]))
+    return widest, widest.replace("-lo-", "-hi-")
+
+
+def _frame(data: SeriesFrame | pd.DataFrame) -> pd.DataFrame:
+    return data.frame if isinstance(data, SeriesFrame) else data
+
+
+def _rows(frame: pd.DataFrame | None, uid: Any) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return frame[frame["unique_id"] == uid]
+
+
+def draw_series(
+    ax: Axes,
+    history: pd.DataFrame,
+    forecasts: pd.DataFrame | None,
+    models: list[str],
+    fitted: pd.DataFrame | None = None,
+    actuals: pd.DataFrame | None = None,
+    colours: dict[str, str] | None = None,
+) -> None:
+    """Draw one series' panel on ``ax`` (all frames already restricted to that series)."""
+    colours = colours or {m: COLOURS[k % len(COLOURS)] for k, m in enumerate(models)}
+    ax.plot(history["ds"], history["y"], color=HISTORY_COLOUR, lw=1.2, label="history")
+    if len(history):
+        ax.axvline(history["ds"].iloc[-1], color="grey", lw=0.9, ls="--")
+    if actuals is not None and len(actuals):
+        # Join the last history point so the actual line continues the history.
+        joined = pd.concat([history[["ds", "y"]].iloc[-1:], actuals[["ds", "y"]]])
+        ax.plot(joined["ds"], joined["y"], color=HISTORY_COLOUR, lw=1.2, ls=":",
+                label="actual (test)")
+    for model in models:
+        colour = colours[model]
+        if fitted is not None and model in fitted and len(fitted):
+            ax.plot(fitted["ds"], fitted[model], color=colour, lw=0.9, alpha=0.65,
+                    label=f"{model} in-sample")
+        if forecasts is None or model not in forecasts:
+            continue
+        ax.plot(forecasts["ds"], forecasts[model], color=colour, lw=1.6, label=model)
+        band = widest_interval(forecasts, model)
+        if band is not None:
+            level = band[0].rsplit("-", 1)[1]
+            ax.fill_between(forecasts["ds"], forecasts[band[0]], forecasts[band[1]],
+                            color=colour, alpha=0.15, lw=0, label=f"{model} {level}%")
+    style_axes(ax)
 
 
 def plot_forecast(
-    history: SeriesFrame,
-    forecasts: pd.DataFrame,
+    history: SeriesFrame | pd.DataFrame,
+    forecasts: pd.DataFrame | None,
     path: str | Path | None = None,
     max_series: int = 12,
     last: int | None = None,
     actuals: pd.DataFrame | None = None,
+    fitted: pd.DataFrame | None = None,
+    ids: list[Any] | None = None,
+    cols: int = 3,
+    title: str | None = None,
+    panel_size: tuple[float, float] = (5.4, 3.3),
 ) -> Figure:
-    """Plot each series' history, every model's forecast and its widest interval.
+    """Plot each series' history, in-sample fit, every model's forecast and widest interval.
 
     Args:
-        history: the fitted data.
-        forecasts: long forecasts (``unique_id``, ``ds``, one column per model).
-        path: write the figure there (PNG/SVG by extension) when given.
-        max_series: at most this many panels.
-        last: show only the last ``last`` history points (default: all, at most 10 seasons).
-        actuals: optional frame with the true future values (``unique_id``, ``ds``, ``y``).
+        history: the data the models were fitted on (the training part).
+        forecasts: long forecasts (``unique_id``, ``ds``, one column per model, optional
+            ``<model>-lo-<level>`` / ``-hi-`` columns).
+        path: write the figure there (PNG or SVG by suffix) when given.
+        max_series: at most this many panels (the first series, or ``ids``).
+        last: show only the last ``last`` history points (and fitted values) of each series.
+        actuals: the true future values (``unique_id``, ``ds``, ``y``), e.g. a test part.
+        fitted: in-sample one-step predictions (``unique_id``, ``ds``, one column per model).
+        ids: which series to draw (default: the first ``max_series``).
+        cols: panels per row of the grid.
+        title: figure title.
+        panel_size: width and height of one panel in inches.
     """
-    ids = list(history.ids[:max_series])
-    cols = min(3, len(ids))
-    rows = math.ceil(len(ids) / cols)
-    fig = Figure(figsize=(5.2 * cols, 3.2 * rows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
-    models = _forecast_columns(forecasts)
-    hist = history.frame
-    for ax, uid in zip(axes, ids, strict=False):
-        h = hist[hist["unique_id"] == uid]
-        if last is not None:
-            h = h.iloc[-last:]
-        ax.plot(h["ds"], h["y"], color="black", lw=1.2, label="history")
-        f = forecasts[forecasts["unique_id"] == uid]
-        if actuals is not None:
-            a = actuals[actuals["unique_id"] == uid]
-            ax.plot(a["ds"], a["y"], color="black", lw=1.2, ls=":", label="actual")
-        ax.axvline(h["ds"].iloc[-1], color="grey", lw=0.8, ls="--")
-        for k, model in enumerate(models):
-            colour = _COLOURS[k % len(_COLOURS)]
-            ax.plot(f["ds"], f[model], color=colour, lw=1.4, label=model)
-            lo = sorted(c for c in f.columns if c.startswith(f"{model}-lo-"))
-            if lo:
-                widest = max(lo, key=lambda c: float(c.rsplit("-", 1)[1]))
-                hi = widest.replace("-lo-", "-hi-")
-                ax.fill_between(f["ds"], f[widest], f[hi], color=colour, alpha=0.15, lw=0)
-        ax.set_title(str(uid), fontsize=10)
-        ax.tick_params(labelsize=8)
-    for ax in axes[len(ids):]:
+    hist = _frame(history)
+    all_ids = list(pd.unique(hist["unique_id"]))
+    chosen = list(ids) if ids is not None else all_ids[:max_series]
+    chosen = chosen[:max_series]
+    ncols = max(1, min(cols, len(chosen)))
+    nrows = max(1, math.ceil(len(chosen) / ncols))
+    fig = new_figure(panel_size[0] * ncols, panel_size[1] * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    models = forecast_columns(forecasts) if forecasts is not None else []
+    if fitted is not None:
+        models += [m for m in forecast_columns(fitted) if m not in models]
+    colours = {m: COLOURS[k % len(COLOURS)] for k, m in enumerate(models)}
+    for ax, uid in zip(axes, chosen, strict=False):
+        h = _rows(hist, uid)
+        assert h is not None
+        start = h["ds"].iloc[-last] if last is not None and len(h) > last else None
+        if start is not None:
+            h = h[h["ds"] >= start]
+        f = _rows(fitted, uid)
+        if f is not None and start is not None:
+            f = f[f["ds"] >= start]
+        draw_series(ax, h, _rows(forecasts, uid), models, f, _rows(actuals, uid), colours)
+        if len(chosen) > 1 or title is None:
+            ax.set_title(str(uid), fontsize=10)
+    for ax in axes[len(chosen):]:
         ax.set_visible(False)
-    axes[0].legend(fontsize=8, loc="upper left")
+    if len(chosen):
+        axes[0].legend(fontsize=7, loc="best", framealpha=0.85)
+    shown = f" (first {len(chosen)} of {len(all_ids)} series)" if len(all_ids) > len(chosen) else ""
+    if title or shown:
+        fig.suptitle(f"{title or ''}{shown}".strip(), fontsize=11)
+    apply_fonts(fig)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path)
     return fig
+
+
+def plot_forecast_grid(
+    history: SeriesFrame | pd.DataFrame,
+    forecasts: pd.DataFrame | None,
+    path: str | Path | None = None,
+    max_series: int = 24,
+    cols: int = 4,
+    **kwargs: Any,
+) -> Figure:
+    """Small multiples for many series: ``plot_forecast`` with more, smaller panels."""
+    kwargs.setdefault("panel_size", (4.0, 2.6))
+    return plot_forecast(history, forecasts, path, max_series=max_series, cols=cols, **kwargs)

@@ -4,9 +4,12 @@ The loop sees a network (tensor in, tensor out), a loss and two batch sources; i
 nothing about series or frames. Batches are gathered from pre-computed window indices.
 Every epoch's batch order comes from ``numpy.random.default_rng([seed, epoch])`` so a run
 resumed from a checkpoint draws exactly the batches the uninterrupted run would have, and
-the checkpoint carries torch's RNG state for dropout. With ``rank``/``world_size`` the
-loop runs as one rank of a data-parallel group: each rank takes its shard of every epoch's
-permutation (the DDP wrapper, if any, all-reduces the gradients).
+the checkpoint carries torch's RNG state for dropout. With ``world_size > 1`` the loop runs
+as one rank of a torch.distributed group (see :mod:`gatecast.training.distributed`): the
+network is wrapped in DDP (gradients all-reduced), each rank takes its shard of every
+epoch's permutation, the epoch's training loss is averaged over all ranks (so every rank
+picks the same best epoch and stops at the same time), and rank 0 alone writes the
+checkpoint, which holds every rank's RNG state.
 """
 
 from __future__ import annotations
@@ -97,6 +100,10 @@ def epoch_indices(n: int, epoch: int, cfg: TrainerConfig, rank: int, world_size:
     else:  # a fixed number of batches: sample without replacement, repeating if needed
         reps = math.ceil(need / n)
         order = np.concatenate([rng.permutation(n) for _ in range(reps)])[:need]
+    if world_size > 1 and order.size % world_size:
+        # Every rank must take the same number of steps (DDP syncs each one): pad the
+        # permutation cyclically with its own start, as torch's DistributedSampler does.
+        order = np.resize(order, math.ceil(order.size / world_size) * world_size)
     mine = order[rank::world_size]
     return [mine[i * cfg.batch_size:(i + 1) * cfg.batch_size] for i in range(steps)
             if i * cfg.batch_size < mine.size]
@@ -150,6 +157,11 @@ def train(
     if n == 0:
         raise ConfigError("no training samples: the series are too short for the window")
     steps = steps_in_epoch(n, cfg, world_size)
+    model = net  # what the loop calls: the network itself, or its DDP wrapper
+    if world_size > 1:
+        from gatecast.training.distributed import wrap_ddp
+
+        model = wrap_ddp(net, device)
     opt = make_optimizer(net, cfg)
     sched, sched_every = make_scheduler(opt, cfg, steps * cfg.epochs)
     history: list[dict[str, float]] = []
@@ -162,7 +174,8 @@ def train(
         opt.load_state_dict(state["optimizer"])
         if sched is not None:
             sched.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng"])
+        rngs = state.get("rng_ranks") or []
+        torch.set_rng_state(rngs[rank] if len(rngs) == world_size else state["rng"])
         history = [dict(zip(state["history_keys"], row, strict=True))
                    for row in state["history"].tolist()]
         best = (float(state["best_loss"]), int(state["best_epoch"]), state["best_model"])
@@ -183,7 +196,7 @@ def train(
             for idx in epoch_indices(n, epoch, cfg, rank, world_size):
                 inputs, target = _to(train_source.batch(idx), device)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                    loss = loss_fn(net(*inputs), target)
+                    loss = loss_fn(model(*inputs), target)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.clip_norm is not None:
@@ -197,6 +210,10 @@ def train(
             lr = opt.param_groups[0]["lr"]
             if sched_every == "epoch":
                 sched.step()
+            if world_size > 1:
+                from gatecast.training.distributed import all_sum
+
+                total, count = all_sum([total, float(count)], device)
             train_loss = total / max(count, 1)
             val_loss = (evaluate_loss(net, loss_fn, val_source, 4 * cfg.batch_size, device)
                         if val_source is not None and len(val_source) else math.nan)
@@ -209,6 +226,11 @@ def train(
             else:
                 bad_epochs += 1
             stopped = cfg.patience is not None and bad_epochs >= cfg.patience
+            rngs = None
+            if ckpt is not None and world_size > 1:
+                from gatecast.training.distributed import gather_rng_states
+
+                rngs = gather_rng_states()  # a collective: every rank takes part
             if ckpt is not None and rank == 0:
                 keys = list(record)
                 _save_checkpoint(ckpt, {
@@ -219,7 +241,10 @@ def train(
                                             dtype=torch.float64),
                     "history_keys": keys, "best_loss": best[0], "best_epoch": best[1],
                     "best_model": best[2], "bad_epochs": bad_epochs,
+                    **({"rng_ranks": rngs} if rngs is not None else {}),
                 })
+            if rngs is not None:
+                torch.distributed.barrier()  # no rank reads it before rank 0 has written it
             if on_epoch is not None:
                 on_epoch(record)
             if stopped:
