@@ -23,7 +23,7 @@ demo: setup
 	$(BIN)/gatecast demo --output gatecast-demo
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 
 # The report test opens the HTML report in headless Chromium (Debian's package): install it
 # when it is missing and we are root with apt; otherwise do nothing (that test then skips).
