@@ -140,3 +140,14 @@ def test_auto_transform_follows_the_stationarity_advice(tmp_path) -> None:
     pd.testing.assert_frame_equal(loaded.forward(df, 12), model.predict(12))
     with pytest.raises(ConfigError):
         LSTM(transform="auto,diff")
+
+
+def test_forecasts_in_blocks_of_series_match_one_pass(monkeypatch) -> None:
+    import gatecast.models.recurrent as rec
+
+    model = LSTM(horizon=4, max_steps=10, **TINY).fit(seasonal_frame(5, 60))
+    whole = model.predict(6)
+    monkeypatch.setattr(rec, "PREDICT_BLOCK", 2)  # 5 series -> blocks of 2, 2, 1
+    blocked = model.predict(6)
+    np.testing.assert_allclose(blocked["lstm"], whole["lstm"], rtol=1e-5)
+    pd.testing.assert_frame_equal(blocked[["unique_id", "ds"]], whole[["unique_id", "ds"]])

@@ -63,6 +63,8 @@ from gatecast.training.losses import LOSSES, make_loss
 AUTO = "auto"
 #: Fewer training windows than this get the smaller default network (see ``_capacity``).
 SMALL_DATA = 20_000
+#: Series per forward pass when forecasting (bounded memory; see ``_forecast``).
+PREDICT_BLOCK = 1024
 KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 MODES = ("direct", "recursive")
 
@@ -368,43 +370,55 @@ class RecurrentForecaster(BaseForecaster):
         """Median-combined forecasts on the original scale: ``[n_series, h, n_quantiles]``.
 
         ``future``: scaled known-future covariates ``[n_series, passes * horizon, F]``.
+        Series go through the network in blocks of ``PREDICT_BLOCK``: memory stays bounded
+        for any number of series, and a block's result does not depend on how the series
+        are partitioned across workers (the engines cut partitions at whole blocks).
         """
-        cfg = self.network_config_
-        covs = getattr(self, "covariates_", None)
         n = self.tails_.shape[0]
-        static = torch.zeros((n, 0)) if covs is None else torch.from_numpy(
-            covs.static.astype(np.float32))
         members = []
         for net in self.nets_:
             net.eval()
-            window = self.tails_.copy()  # [n, look_back]
-            cov_window = None if covs is None else covs.tails.copy()  # [n, look_back, P+F]
-            parts = []
-            done = 0
-            while done < h:
-                loc, scale = window_stats(window, self.normalize)
-                x = torch.from_numpy(((window - loc) / scale).astype(np.float32))[:, :, None]
-                fut = torch.zeros((n, cfg.horizon, 0))
-                if cov_window is not None and cov_window.shape[2]:
-                    x = torch.cat([x, torch.from_numpy(cov_window.astype(np.float32))], dim=2)
-                if future is not None:
-                    block = future[:, done:done + cfg.horizon]  # [n, horizon, F]
-                    fut = torch.from_numpy(block.astype(np.float32))
-                out = net(x, fut, static).numpy()
-                out = out * scale[:, :, None] + loc[:, :, None]  # [n, horizon, q]
-                parts.append(out)
-                done += cfg.horizon
-                median = out[:, :, self.quantiles_.index(0.5)]
-                window = np.concatenate([window, median], axis=1)[:, -cfg.look_back:]
-                if cov_window is not None and cov_window.shape[2] and done < h:
-                    # Only known-future covariates can be extended (checked in predict).
-                    cov_window = np.concatenate([cov_window, block], axis=1)[:, -cfg.look_back:]
-            members.append(np.concatenate(parts, axis=1)[:, :h])
+            blocks = [self._forecast_block(net, h, slice(i, min(i + PREDICT_BLOCK, n)), future)
+                      for i in range(0, n, PREDICT_BLOCK)]
+            members.append(np.concatenate(blocks, axis=0))
         pred = np.median(np.stack(members), axis=0) if len(members) > 1 else members[0]
         pred = np.sort(pred, axis=-1)  # quantiles must not cross
         if self.pipeline_ is not None:
             pred = self.pipeline_.inverse_forecast(pred)
         return pred
+
+    def _forecast_block(self, net: torch.nn.Module, h: int, rows: slice,
+                        future: np.ndarray | None) -> np.ndarray:
+        """One member's forecasts for the series ``rows``, on the transformed scale:
+        ``[n_rows, h, n_quantiles]`` (passes of ``horizon`` steps, each fed back)."""
+        cfg = self.network_config_
+        covs = getattr(self, "covariates_", None)
+        window = self.tails_[rows].copy()  # [n, look_back]
+        n = window.shape[0]
+        static = torch.zeros((n, 0)) if covs is None else torch.from_numpy(
+            covs.static[rows].astype(np.float32))
+        cov_window = None if covs is None else covs.tails[rows].copy()  # [n, look_back, P+F]
+        parts = []
+        done = 0
+        while done < h:
+            loc, scale = window_stats(window, self.normalize)
+            x = torch.from_numpy(((window - loc) / scale).astype(np.float32))[:, :, None]
+            fut = torch.zeros((n, cfg.horizon, 0))
+            if cov_window is not None and cov_window.shape[2]:
+                x = torch.cat([x, torch.from_numpy(cov_window.astype(np.float32))], dim=2)
+            if future is not None:
+                block = future[rows, done:done + cfg.horizon]  # [n, horizon, F]
+                fut = torch.from_numpy(block.astype(np.float32))
+            out = net(x, fut, static).numpy()
+            out = out * scale[:, :, None] + loc[:, :, None]  # [n, horizon, q]
+            parts.append(out)
+            done += cfg.horizon
+            median = out[:, :, self.quantiles_.index(0.5)]
+            window = np.concatenate([window, median], axis=1)[:, -cfg.look_back:]
+            if cov_window is not None and cov_window.shape[2] and done < h:
+                # Only known-future covariates can be extended (checked in predict).
+                cov_window = np.concatenate([cov_window, block], axis=1)[:, -cfg.look_back:]
+        return np.concatenate(parts, axis=1)[:, :h]
 
     def _future_values(self, h: int, future: Any) -> np.ndarray | None:
         """Scaled known-future covariates for every pass of :meth:`_forecast`, after
