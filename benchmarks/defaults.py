@@ -1,6 +1,7 @@
 """Does the default LSTM beat seasonal naive on every kind of bundled data?
 
     .venv/bin/python benchmarks/defaults.py [--datasets airline,sales] [--windows 3]
+        [--seed 0] [--param hidden_size=64 ...]
 
 For each bundled dataset: a rolling-origin backtest of the default ``lstm`` (nothing set
 but horizon and season length, as ``gatecast forecast --model lstm`` runs it) against
@@ -11,6 +12,7 @@ relative to seasonal naive (< 1 means the LSTM wins).
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime as dt
 import sys
 
@@ -21,13 +23,18 @@ from _m4 import machine
 from gatecast import datasets
 from gatecast.evaluation.compare import compare
 from gatecast.models.registry import make_model
+from gatecast.training.config import TrainerConfig
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="sales,airline,sunspots,stock,sine")
     parser.add_argument("--windows", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="the LSTM's training seed")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override an LSTM parameter (Python literal), repeatable")
     args = parser.parse_args(argv)
+    overrides = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
     table = Table(title=f"default lstm vs baselines ({dt.date.today()}, {machine()})")
     for col in ("dataset", "points", "h", "m", "model", "MASE", "sMAPE", "fit s",
                 "MASE / snaive"):
@@ -36,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         info = datasets.info(name)
         df = datasets.load(name)
         m, h = info.season_length, info.horizon
-        models = [make_model(n, season_length=m, horizon=h) for n in ("lstm", "autoarima")]
+        models = [make_model("lstm", season_length=m, horizon=h,
+                             trainer=TrainerConfig(seed=args.seed), **overrides),
+                  make_model("autoarima", season_length=m, horizon=h)]
         need = max(mdl.min_length() for mdl in models)
         windows = max(1, min(args.windows, (len(df) - need - h) // h + 1))
         board, _ = compare(models, df, h, n_windows=windows, season_length=m,
