@@ -70,6 +70,15 @@ def test_backtest_writes_folds(capsys, csv: Path, tmp_path: Path) -> None:
         (None, ["forecast", "{csv}", "--h", "0"], "horizon"),
         (None, ["forecast", "{csv}", "--h", "3", "--model", "prophet"], "unknown model"),
         (None, ["compare", "{csv}", "--h", "3", "--metrics", "accuracy"], "unknown metric"),
+        *[case for cmd in ("compare", "backtest") for case in (
+            (None, [cmd, "missing.csv", "--h", "3"], "file not found"),
+            (lambda d: d.rename(columns={"y": "value"}), [cmd, "{csv}", "--h", "3"],
+             "missing column"),
+            (lambda d: d.assign(y=d.y.where(d.index != 4)), [cmd, "{csv}", "--h", "3"],
+             "missing value"),
+            (lambda d: d.iloc[:5], [cmd, "{csv}", "--h", "3", "--models", "snaive",
+                                    "--season-length", "12"], "too short"),
+        )],
     ],
 )
 def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monthly, mutate, args, message):
