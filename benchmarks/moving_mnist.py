@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     wanted = {m.strip() for m in args.models.split(",")}
     models = [m for m in models if m.name in wanted]
-    rows, per_lead, preds = [], [], {}
+    rows, per_lead, preds, per_seq = [], [], {}, {}
     pixels = int(np.prod(test.shape[2:]))
     for model in models:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         pred = model.predict(context)
         pred_s = time.perf_counter() - t0
         preds[model.name] = pred
-        mse, ce = frame_mse(pred, truth), frame_bce(pred, truth)
+        seq_mse, seq_ce = frame_mse(pred, truth, True), frame_bce(pred, truth, per_sequence=True)
+        per_seq[model.name] = (seq_mse.mean(axis=1), seq_ce.mean(axis=1))  # [n] each
+        mse, ce = seq_mse.mean(axis=0), seq_ce.mean(axis=0)  # [horizon] each
         params = (sum(p.numel() for p in model.net_.parameters())
                   if hasattr(model, "net_") else 0)
         epochs = len(model.history_) if hasattr(model, "history_") else 0
@@ -178,6 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         wins = bool((conv["MSE/frame"] < others["MSE/frame"]).all()
                     and (conv["CE/frame"] < others["CE/frame"]).all())
         console.print(f"ConvLSTM beats every other model on MSE and CE: {wins}")
+        for name in others.index:  # paired over the same test sequences
+            diffs = [conv_s - other_s for conv_s, other_s in
+                     zip(per_seq["convlstm"], per_seq[name], strict=True)]
+            text = ", ".join(f"{label} {d.mean():+.3g} ± {2 * d.std(ddof=1) / len(d) ** 0.5:.2g}"
+                             for label, d in zip(("MSE/frame", "CE/frame"), diffs, strict=True))
+            console.print(f"convlstm - {name} per test sequence (mean ± 2 standard errors):"
+                          f" {text}")
 
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

@@ -27,17 +27,21 @@ def _pair(pred: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pred, truth
 
 
-def frame_mse(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """``[horizon]``: squared error summed over each frame's pixels, mean over sequences."""
+def frame_mse(pred: np.ndarray, truth: np.ndarray, per_sequence: bool = False) -> np.ndarray:
+    """``[horizon]``: squared error summed over each frame's pixels, mean over sequences
+    (``per_sequence``: ``[n, horizon]``, no mean)."""
     pred, truth = _pair(pred, truth)
-    return ((pred - truth) ** 2).sum(axis=(2, 3, 4)).mean(axis=0)
+    sums = ((pred - truth) ** 2).sum(axis=(2, 3, 4))  # [n, horizon]
+    return sums if per_sequence else sums.mean(axis=0)
 
 
-def frame_bce(prob: np.ndarray, truth: np.ndarray, eps: float = EPS) -> np.ndarray:
+def frame_bce(prob: np.ndarray, truth: np.ndarray, eps: float = EPS,
+              per_sequence: bool = False) -> np.ndarray:
     """``[horizon]``: binary cross-entropy ``-Σ t log p + (1 - t) log(1 - p)`` over each
     frame's pixels (truth ``t`` in [0, 1], probabilities ``p`` clipped to [eps, 1 - eps]),
-    mean over sequences."""
+    mean over sequences (``per_sequence``: ``[n, horizon]``, no mean)."""
     prob, truth = _pair(prob, truth)
     p = np.clip(prob, eps, 1 - eps)
     ce = -(truth * np.log(p) + (1 - truth) * np.log1p(-p))
-    return ce.sum(axis=(2, 3, 4)).mean(axis=0)
+    sums = ce.sum(axis=(2, 3, 4))  # [n, horizon]
+    return sums if per_sequence else sums.mean(axis=0)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from gatecast.diagnostics.gradients import GradientFlowResult
+if TYPE_CHECKING:  # torch is slow to import; a figure does not need it
+    from gatecast.diagnostics.gradients import GradientFlowResult
 from gatecast.plotting.style import (
     BASELINE_COLOUR,
     COLOURS,
