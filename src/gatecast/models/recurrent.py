@@ -23,7 +23,7 @@ import torch
 
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.windows import WindowSpec, make_windows
-from gatecast.errors import ConfigError, DataError, NotFittedError
+from gatecast.errors import ConfigError, NotFittedError
 from gatecast.models.base import (
     BaseForecaster,
     check_horizon,
@@ -34,12 +34,10 @@ from gatecast.models.base import (
 )
 from gatecast.models.recurrent_covariates import (
     CovariateSpec,
-    FittedCovariates,
-    Standardizer,
+    fit_covariates,
     future_block,
     history_matrix,
     keep_positions,
-    static_table,
     tail_rows,
 )
 from gatecast.models.recurrent_data import (
@@ -50,6 +48,7 @@ from gatecast.models.recurrent_data import (
     tail_windows,
     window_stats,
 )
+from gatecast.models.recurrent_defaults import auto_steps, capacity, resolve_shapes
 from gatecast.nn import NetworkConfig, build_network
 from gatecast.training.config import TrainerConfig
 from gatecast.training.distributed import (
@@ -61,8 +60,6 @@ from gatecast.training.distributed import (
 from gatecast.training.losses import LOSSES, make_loss
 
 AUTO = "auto"
-#: Fewer training windows than this get the smaller default network (see ``_capacity``).
-SMALL_DATA = 20_000
 #: Series per forward pass when forecasting (bounded memory; see ``_forecast``).
 PREDICT_BLOCK = 1024
 KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
@@ -89,7 +86,8 @@ class RecurrentForecaster(BaseForecaster):
         season_length: the series' season (used for defaults only).
         hidden_size, num_layers, head_hidden: the recurrent encoder's width and depth and
             the head's width; by default 64, 1, 64 below 20,000 training windows and 128,
-            2, 128 above (small data overfits a large network; see ``_capacity``).
+            2, 128 above (small data overfits a large network; see
+            :func:`~gatecast.models.recurrent_defaults.capacity`).
         mode: ``direct`` or ``recursive``.
         normalize: per-window ``standard``, ``mean`` or ``none``.
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
@@ -206,79 +204,7 @@ class RecurrentForecaster(BaseForecaster):
         picks = np.unique(np.linspace(0, ga.n_series - 1, min(ga.n_series, 64)).astype(int))
         return common_transform([ga[int(i)] for i in picks], self.season_length)
 
-    # -- defaults from the data ---------------------------------------------------------
-    def _resolve(self, lengths: np.ndarray) -> tuple[int, int, int, int]:
-        """(horizon, look_back, patch, val_size) for series of these lengths."""
-        m = self.season_length
-        h_out = self.horizon or (m if m > 1 else 1)
-        if self.mode == "recursive":
-            h_out = 1
-        typical = int(np.median(lengths))
-        # Hold out the last horizon of every series for early stopping only when every
-        # series keeps at least one training window without it.
-        shortest = int(np.min(lengths))
-        val = self.val_size if self.val_size is not None else (
-            h_out if typical >= 4 * h_out + 8 and shortest >= 2 * h_out + 2 else 0)
-        if val and shortest < val + h_out + 1:
-            raise DataError(
-                f"val_size={val} leaves a series of {shortest} points no training window;"
-                " use a smaller val_size (or 0) or drop the short series"
-            )
-        if self.look_back is not None:
-            lb = self.look_back
-        else:
-            want = max(3 * h_out, 7 * m if m > 1 else 0, 8)
-            room = max(typical - h_out - val, 2)
-            lb = max(min(want, room), 2)
-        patch = self.patch_size
-        if patch is None:
-            patch = m if (m > 1 and lb >= 4 * m and self.cell not in ("mlp",)) else 1
-        lb = int(math.ceil(lb / patch) * patch)
-        return h_out, lb, patch, val
-
-    def _auto_steps(self, n_windows: int) -> int:
-        """Optimiser steps from the amount of data: ``190 * sqrt(batches per pass)``.
-
-        Grows with the data but slower than one full pass, so large datasets train in
-        minutes: M4 Hourly (~255k windows, ~1,000 batches of 256) gets 6,000 steps, which
-        measured OWA 0.467 against 0.517 for 4,000 steps at a constant rate and 0.589 for
-        1,500; a single short series gets the floor of 300 steps.
-        """
-        batches = n_windows / self.trainer.batch_size
-        return int(np.clip(190 * batches**0.5, 300, 6000))
-
-    def _fit_covariates(self, sf: Any, spec: CovariateSpec, head: int, indptr: np.ndarray,
-                        val: int, look_back: int, static: Any
-                        ) -> tuple[FittedCovariates, np.ndarray]:
-        """Scalers fitted on the training rows, and the scaled history covariates aligned
-        with the (transformed) series: ``[n_values, P+F]``."""
-        rows, _ = keep_positions(sf.indptr, head, 0)  # rows left after the transform
-        raw = history_matrix(sf, spec)[rows]
-        train_rows, _ = keep_positions(indptr, 0, val)
-        scaler = Standardizer.fit(raw[train_rows])
-        hist = scaler(raw)
-        static_raw = static_table(sf, spec.static, static)
-        static_scaler = Standardizer.fit(static_raw)
-        covs = FittedCovariates(spec, scaler, static_scaler, static_scaler(static_raw),
-                                tail_rows(hist, indptr, look_back))
-        return covs, hist
-
-    def _capacity(self, n_windows: int) -> tuple[int, int, int]:
-        """(hidden_size, num_layers, head_hidden): set ones, else sized to the data.
-
-        Below ``SMALL_DATA`` training windows (one monthly or yearly series, a daily series
-        of a few years) a 1-layer LSTM(64) with a 64-wide head; above, 2 layers of 128.
-        Measured (MASE relative to seasonal naive, 3-fold backtests, mean of seeds 0-2):
-        airline 0.871 with 64x1 against 1.239 with 128x2 (seed 0), sunspots 1.022 against
-        1.094, the random-walk stock 1.057 (seeds 1-2) against 1.232; the noisy sine (10k
-        windows) 0.712 with 32x1 against 0.736; M4 Hourly (~255k windows) keeps 128x2
-        (OWA 0.471). ``benchmarks/defaults.py`` measures the defaults end to end.
-        """
-        small = n_windows < SMALL_DATA
-        return (self.hidden_size or (64 if small else 128),
-                self.num_layers or (1 if small else 2),
-                self.head_hidden or (64 if small else 128))
-
+    # -- defaults from the data (see recurrent_defaults) ------------------------------------
     # -- protocol ----------------------------------------------------------------------
     def fit(self, data: Any, static: Any = None, distributed: int | bool | None = None
             ) -> Self:
@@ -299,7 +225,7 @@ class RecurrentForecaster(BaseForecaster):
         spec_t = self._choose_transform(ga)
         pipeline = make_pipeline(spec_t) if spec_t else None
         series = pipeline.fit_transform(ga) if pipeline else ga
-        h_out, lb, patch, val = self._resolve(series.lengths)
+        h_out, lb, patch, val = resolve_shapes(self, series.lengths)
         train_part, val_y = split_tail(series, val) if val else (series, None)
         spec_w = WindowSpec(lb, h_out)
         min_lb = max(1, min(lb, int(train_part.lengths.min()) - h_out))
@@ -312,7 +238,7 @@ class RecurrentForecaster(BaseForecaster):
         covs = None
         if spec:
             head = pipeline.n_dropped if pipeline else 0
-            covs, hist = self._fit_covariates(sf, spec, head, series.indptr, val, lb, static)
+            covs, hist = fit_covariates(sf, spec, head, series.indptr, val, lb, static)
             train_rows, _ = keep_positions(series.indptr, 0, val)
             n_fut = len(spec.future)
             source.history, source.n_future = hist[train_rows], n_fut
@@ -325,13 +251,13 @@ class RecurrentForecaster(BaseForecaster):
                 val_source.static = covs.static
         cfg = self.trainer
         if self.max_steps != 0:
-            steps = self.max_steps or self._auto_steps(len(windows))
+            steps = self.max_steps or auto_steps(len(windows), cfg.batch_size)
             epochs = min(cfg.epochs, steps)  # never more epochs than steps
             per_epoch = math.ceil(steps / epochs)
             cfg = dataclasses.replace(cfg, epochs=epochs,
                                       steps_per_epoch=cfg.steps_per_epoch or per_epoch)
         quantiles = _quantiles(self.levels) if self.levels else [0.5]
-        hidden, layers, head_hidden = self._capacity(len(windows))
+        hidden, layers, head_hidden = capacity(self, len(windows))
         net_cfg = NetworkConfig(
             kind=self.cell, input_size=1 + len(spec.history), look_back=lb, horizon=h_out,
             future_size=len(spec.future), static_size=len(spec.static),

@@ -195,3 +195,21 @@ def future_block(future: Any, ids: np.ndarray, last_ds: np.ndarray, freq: Any,
             f" {n_bad} of the {steps} steps after its end (first: {grid['ds'].iloc[k]}); give"
             f" numeric values of {list(columns)} for every step")
     return values.reshape(len(ids), steps, len(columns))
+
+
+def fit_covariates(sf: SeriesFrame, spec: CovariateSpec, head: int, indptr: np.ndarray,
+                   val: int, look_back: int, static: Any = None
+                   ) -> tuple[FittedCovariates, np.ndarray]:
+    """Scalers fitted on the training rows, and the scaled history covariates aligned with
+    the transformed series (``head`` values dropped at the start of each series, ``indptr``
+    their layout, the last ``val`` held out for validation): ``[n_values, P+F]``."""
+    rows, _ = keep_positions(sf.indptr, head, 0)  # rows left after the transform
+    raw = history_matrix(sf, spec)[rows]
+    train_rows, _ = keep_positions(indptr, 0, val)
+    scaler = Standardizer.fit(raw[train_rows])
+    hist = scaler(raw)
+    static_raw = static_table(sf, spec.static, static)
+    static_scaler = Standardizer.fit(static_raw)
+    covs = FittedCovariates(spec, scaler, static_scaler, static_scaler(static_raw),
+                            tail_rows(hist, indptr, look_back))
+    return covs, hist
