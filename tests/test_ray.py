@@ -6,9 +6,7 @@ One small local Ray runtime (2 CPUs) serves the whole module and is shut down at
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +15,7 @@ import pytest
 from gatecast.cli.main import main
 from gatecast.engine import make_engine
 from gatecast.engine.forecast import forecast
-from gatecast.engine.ray import PartitionLostError, RayEngine
+from gatecast.engine.ray import RayEngine
 from gatecast.errors import ConfigError, DataError, MissingDependencyError
 from gatecast.evaluation.backtest import backtest
 from gatecast.models.arima import StatsForecastModel
@@ -128,30 +126,6 @@ def test_error_inside_a_partition_names_the_series(engine, frame) -> None:
     bad.loc[bad["unique_id"] == "s7", "y"] *= -1
     with pytest.raises(DataError, match=r"series 's7' .*negative values"):
         forecast([Picky()], bad, H, engine=engine)
-
-
-@dataclasses.dataclass(frozen=True)
-class DieOnce:
-    """Kills its worker process the first time it meets item 1 (a marker file remembers)."""
-
-    marker: str
-    always: bool = False
-
-    def __call__(self, item: int) -> int:
-        if item == 1 and (self.always or not os.path.exists(self.marker)):
-            Path(self.marker).touch()
-            os._exit(1)
-        return 2 * item
-
-
-def test_killed_worker_partition_is_retried(engine, tmp_path) -> None:
-    marker = str(tmp_path / "died")
-    assert engine.map(DieOnce(marker), [0, 1, 2, 3]) == [0, 2, 4, 6]
-    assert os.path.exists(marker)  # the worker did die once
-    stubborn = RayEngine(max_retries=0)  # joins the running runtime
-    with pytest.raises(PartitionLostError, match=r"partition 1 \(series 'b'\) was lost"):
-        stubborn.map(DieOnce(marker, always=True), [0, 1], labels=["series 'a'",
-                                                                   "series 'b'"])
 
 
 def test_parquet_directory_on_ray_writes_parts(engine, frame, tmp_path) -> None:
