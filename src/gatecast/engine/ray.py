@@ -163,12 +163,10 @@ class RayEngine(Activation):
                                         retry_exceptions=False)
         fn_ref = ray.put(fn)  # shipped once, not once per partition
         refs = [task.remote(fn_ref, item) for item in items]
-        try:
-            return [self._get(ray, ref, k, labels) for k, ref in enumerate(refs)]
-        except BaseException:
-            for ref in refs:
-                ray.cancel(ref)
-            raise
+        # No ray.cancel() of the other partitions when one fails: cancelling a task that is
+        # finishing at that moment crashes the driver in Ray 2.60 ("Tried to complete task that
+        # was not pending", a failed CHECK that ends the whole process). They run to the end.
+        return [self._get(ray, ref, k, labels) for k, ref in enumerate(refs)]
 
     def _get(self, ray: Any, ref: Any, k: int, labels: Sequence[str] | None) -> Any:
         try:
