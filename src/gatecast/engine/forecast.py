@@ -21,8 +21,8 @@ each task writes ``DIR/part-<k>.parquet`` and nothing but a summary comes back.
 
 The forecasts equal the local run (``engine="local"``) row for row and value for value on
 any engine; for per-series models they also equal ``model.fit(data).predict(h)`` exactly,
-and for global models whenever the data has at most ``predict_block`` series (beyond that,
-to float32 rounding: ``predict`` evaluates all series in one batch).
+and so do global models' with the default ``predict_block``, which is the block size
+``predict`` itself uses (:data:`gatecast.models.recurrent.PREDICT_BLOCK`).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def forecast(
     train_series: int = 10_000,
     seed: int = 0,
     series_per_partition: int = 20_000,
-    predict_block: int = 1024,
+    predict_block: int | None = None,
 ) -> ForecastRun:
     """Fit ``models`` and forecast ``h`` steps for every series (see the module docstring).
 
@@ -222,10 +222,15 @@ def forecast(
         train_series: series sampled from a Parquet directory to train unfitted global
             models (seeded by ``seed``).
         series_per_partition: series per task for a Parquet directory.
-        predict_block: series per forward pass of a global model (see the module docstring).
+        predict_block: series per forward pass of a global model (default: the block
+            ``predict`` uses; see the module docstring).
     """
     h = check_horizon(h)
     levels = check_levels(level)
+    if predict_block is None:
+        from gatecast.models.recurrent import PREDICT_BLOCK  # one block size for both paths
+
+        predict_block = PREDICT_BLOCK
     if isinstance(predict_block, bool) or not isinstance(predict_block, int) or predict_block < 1:
         raise ConfigError(f"predict_block must be a whole number >= 1, got {predict_block!r}")
     models = list(models) if isinstance(models, (list, tuple)) else [models]
