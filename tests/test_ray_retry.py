@@ -42,8 +42,7 @@ print("RETRIED OK")
 
 def test_killed_worker_partition_is_retried(tmp_path) -> None:
     # Killing Ray workers runs in a process of its own with its own Ray runtime (this module
-    # starts none): if that driver goes down with a killed worker, it cannot take the test
-    # session with it, as it once did when this ran on tests/test_ray.py's shared runtime.
+    # starts none), so whatever a killed worker does to its driver stays out of the session.
     script = tmp_path / "killed.py"
     script.write_text(KILLED_WORKER_SCRIPT)
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # a runtime of its own
