@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -119,6 +120,26 @@ def test_recurrent_models_from_the_cli(capsys, csv: Path, tmp_path: Path, comman
         assert {"lstm", "gru", "naive", "snaive"} <= set(frame["model"])
     else:
         assert {"lstm", "gru", "cutoff"} <= set(frame.columns)
+
+
+def test_skip_and_look_back_ensemble_from_the_cli(capsys, csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    code, _, err = run(capsys, "--quiet", "forecast", str(csv), "--model", "lstm", "--h", "4",
+                       "--season-length", "12", "--param", "max_steps=5", "--param",
+                       "hidden_size=8", "--param", "skip=seasonal", "--param",
+                       "look_back=(12, 24)", "--output", str(out), "--save", str(tmp_path / "m"))
+    assert code == 0, err
+    assert len(pd.read_csv(out)) == 12
+    from gatecast.io.serialize import load
+
+    saved = load(tmp_path / "m")
+    assert saved.look_back == (12, 24) and saved.skip == "seasonal"
+    assert [c.skip_period for c in saved.network_configs_] == [12, 12]
+    assert [c.look_back for c in saved.network_configs_] == [12, 24]
+    np.testing.assert_allclose(saved.predict(4)["lstm"], pd.read_csv(out)["lstm"], rtol=1e-6)
+    code, _, err = run(capsys, "forecast", str(csv), "--model", "lstm", "--h", "4",
+                       "--param", "skip=drift")
+    assert code == 2 and "skip" in err
 
 
 def test_param_errors(capsys, csv: Path) -> None:

@@ -335,6 +335,25 @@ def test_config_json_round_trip(kind: str) -> None:
     assert all(a[k].shape == b[k].shape for k in a)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("period", [1, 5])
+def test_baseline_skip_adds_the_repeated_last_period(kind: str, period: int) -> None:
+    config = _config(kind, skip_period=period, horizon=7, n_outputs=3, patch_size=2)
+    torch.manual_seed(8)
+    net = build_network(config)
+    x, future, static = _inputs(config)
+    inner = net.net(x, future, static)
+    expected = torch.stack([x[:, 12 - period + (j % period), 0] for j in range(7)], dim=1)
+    torch.testing.assert_close(net(x, future, static), inner + expected[:, :, None])
+    # gradients still reach the inner network
+    net(x, future, static).square().sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    text = json.dumps(dataclasses.asdict(config))
+    assert NetworkConfig(**json.loads(text)) == config
+    with pytest.raises(ConfigError, match="skip_period"):
+        _config(kind, skip_period=13)
+
+
 def test_numpy_ints_are_coerced_for_json() -> None:
     np = pytest.importorskip("numpy")
     config = NetworkConfig(kind="mlp", input_size=np.int64(1), look_back=np.int32(8), horizon=2)

@@ -76,7 +76,9 @@ def _normalise(windows: np.ndarray, spec: dict) -> tuple[np.ndarray, np.ndarray]
     return np.zeros((len(windows), 1)), np.ones((len(windows), 1))
 
 
-def test_fitted_forecaster_reproduced_from_onnx(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [{}, {"look_back": (7, 14)},
+                                   {"skip": "seasonal", "season_length": 7}])
+def test_fitted_forecaster_reproduced_from_onnx(tmp_path: Path, extra: dict) -> None:
     from gatecast.models.recurrent import LSTM
 
     rng = np.random.default_rng(0)
@@ -93,28 +95,37 @@ def test_fitted_forecaster_reproduced_from_onnx(tmp_path: Path) -> None:
         ignore_index=True,
     )
     model = LSTM(horizon=3, max_steps=5, hidden_size=8, num_layers=1, head_hidden=8,
-                 head_layers=1).fit(frame)
+                 head_layers=1, **extra).fit(frame)
     expected = model.predict(3)
 
     out = model.export_onnx(tmp_path / "export")
     manifest = json.loads((Path(out) / "onnx.json").read_text())
-    assert manifest["members"] == ["member0.onnx"]
+    look_back = extra.get("look_back")
+    n_members = 1 if look_back is None else len(look_back)
+    assert manifest["members"] == [f"member{k}.onnx" for k in range(n_members)]
     assert manifest["horizon"] == 3
     assert manifest["transform"] is None
-    look_back = manifest["look_back"]
+    if look_back is not None:
+        assert manifest["member_look_backs"] == list(look_back)
+    # the seasonal baseline is inside the graph: the manifest only records it
+    assert manifest["network"]["skip_period"] == (7 if "skip" in extra else 0)
 
-    windows = np.stack([g["y"].to_numpy()[-look_back:] for _, g in frame.groupby("unique_id")])
-    loc, scale = _normalise(windows, manifest["normalize"])
-    x = ((windows - loc) / scale).astype(np.float32)[:, :, None]
-    n = len(windows)
-    feed = {
-        "x": x,
-        "future": np.zeros((n, manifest["horizon"], 0), np.float32),
-        "static": np.zeros((n, 0), np.float32),
-    }
-    (y,) = onnx_session(Path(out) / "member0.onnx").run(["y"], feed)
-    forecast = y * scale[:, :, None] + loc[:, :, None]  # [n, horizon, quantiles]
-    median = forecast[:, :, manifest["median_index"]]
+    medians = []
+    for k, member in enumerate(manifest["members"]):
+        lb = manifest["member_look_backs"][k]
+        windows = np.stack([g["y"].to_numpy()[-lb:] for _, g in frame.groupby("unique_id")])
+        loc, scale = _normalise(windows, manifest["normalize"])
+        x = ((windows - loc) / scale).astype(np.float32)[:, :, None]
+        n = len(windows)
+        feed = {
+            "x": x,
+            "future": np.zeros((n, manifest["horizon"], 0), np.float32),
+            "static": np.zeros((n, 0), np.float32),
+        }
+        (y,) = onnx_session(Path(out) / member).run(["y"], feed)
+        forecast = y * scale[:, :, None] + loc[:, :, None]  # [n, horizon, quantiles]
+        medians.append(forecast[:, :, manifest["median_index"]])
+    median = np.median(np.stack(medians), axis=0)  # "median over members"
     np.testing.assert_allclose(
         median.reshape(-1), expected[model.name].to_numpy(), rtol=0, atol=1e-5
     )

@@ -72,6 +72,50 @@ def test_ensemble_is_median_of_members(tmp_path) -> None:
     pd.testing.assert_frame_equal(load(tmp_path / "m").predict(3), ens.predict(3))
 
 
+def test_look_back_ensemble_is_median_of_single_look_back_models(tmp_path) -> None:
+    df = seasonal_frame(2, 80)
+    # Member i of an ensemble trains with seed + i: (lb 8, seed 0), (lb 16, seed 1), ...
+    singles = [LSTM(horizon=4, look_back=lb, max_steps=10, **TINY,
+                    trainer=TrainerConfig(seed=s)).fit(df).predict(7)["lstm"].to_numpy()
+               for s, lb in enumerate((8, 16, 24))]
+    ens = LSTM(horizon=4, look_back=(8, 16, 24), max_steps=10, **TINY).fit(df)
+    assert [c.look_back for c in ens.network_configs_] == [8, 16, 24]
+    assert ens.tails_.shape == (2, 24)
+    np.testing.assert_allclose(ens.predict(7)["lstm"], np.median(singles, axis=0), rtol=1e-5)
+    ens.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert again.look_back == (8, 16, 24)
+    pd.testing.assert_frame_equal(again.predict(7), ens.predict(7))
+    # Forecasting from new data (no refit) feeds each member its own look-back.
+    pd.testing.assert_frame_equal(ens.forward(df, 7), ens.predict(7))
+    with pytest.raises(ConfigError, match="look_back"):
+        LSTM(look_back=())
+    with pytest.raises(ConfigError, match="look_back"):
+        LSTM(look_back=(8, 0))
+
+
+@pytest.mark.parametrize(("skip", "mode"), [("seasonal", "direct"), ("naive", "direct"),
+                                           ("seasonal", "recursive")])
+def test_skip_untrained_network_forecasts_the_baseline(skip: str, mode: str,
+                                                      tmp_path) -> None:
+    df = seasonal_frame(2, 72)  # monthly, season 12
+    model = LSTM(horizon=6, season_length=12, skip=skip, mode=mode, max_steps=5,
+                 **TINY).fit(df)
+    for net in model.nets_:  # an all-zero inner network outputs exactly 0
+        for param in net.net.parameters():
+            param.data.zero_()
+    fc = model.predict(18)["lstm"].to_numpy().reshape(2, 18)
+    last = df.groupby("unique_id")["y"].apply(lambda y: y.to_numpy()[-12:])
+    for row, tail in zip(fc, last, strict=True):
+        # windows are normalised and the forecast scaled back: the baseline comes out exact
+        want = np.resize(tail, 18) if skip == "seasonal" else np.full(18, tail[-1])
+        np.testing.assert_allclose(row, want, rtol=1e-5)
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(load(tmp_path / "m").predict(18), model.predict(18))
+    with pytest.raises(ConfigError, match="skip"):
+        LSTM(skip="drift")
+
+
 def test_checkpointed_fit_resumes(tmp_path) -> None:
     df = seasonal_frame(2, 60)
     cfg = TrainerConfig(epochs=4, checkpoint_dir=str(tmp_path), seed=4)

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--model", default="autoarima", help="model name(s), comma-separated")
     fc.add_argument("--output", default="forecasts.csv", help="CSV or Parquet file to write")
     fc.add_argument("--plot", help="also write a plot (PNG or SVG)")
+    fc.add_argument("--save", metavar="DIR", help="also save the fitted model(s) there"
+                    " (config.json + weights; several models: one folder each); load with"
+                    " gatecast.load(DIR)")
     fc.add_argument("--future", help="CSV/Parquet with unique_id, ds and the known-future"
                     " covariates for the forecast steps (models with future_covariates)")
     fc.add_argument("--static", help="CSV/Parquet with unique_id and static features, one row"
@@ -181,7 +184,7 @@ def build_models(names: str, season_length: int, horizon: int,
         raise ConfigError("give at least one model name")
     seed, device = getattr(args, "seed", 0), getattr(args, "device", "auto")
     progress = args is not None and not (args.quiet or args.json) and sys.stderr.isatty()
-    extra = _params(getattr(args, "param", []))
+    extra = parse_params(getattr(args, "param", []))
     models = []
     for n in names_:
         cls = model_class(n)
@@ -196,7 +199,7 @@ def build_models(names: str, season_length: int, horizon: int,
     return models
 
 
-def _params(items: list[str]) -> dict[str, Any]:
+def parse_params(items: list[str]) -> dict[str, Any]:
     """``NAME=VALUE`` pairs; values are Python literals (numbers, strings, tuples)."""
     out: dict[str, Any] = {}
     for item in items:
@@ -219,6 +222,9 @@ def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
     uses_static = bool(getattr(model, "static_features", ()))
     static = read_table(args.static) if uses_static and args.static else None
     model = model.fit(sf, static=static) if static is not None else model.fit(sf)
+    if getattr(args, "save", None):
+        several = len([m for m in args.model.split(",") if m.strip()]) > 1
+        model.save(Path(args.save) / model.name if several else args.save)
     if uses_future:
         if not args.future:
             raise ConfigError(f"{model.name} uses future covariates"
@@ -243,8 +249,9 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     from gatecast.engine.forecast import forecast
     from gatecast.models.base import check_horizon
 
-    if args.plot or args.static:
-        raise ConfigError("--plot and --static need --engine local and a single input file")
+    if args.plot or args.static or args.save:
+        raise ConfigError("--plot, --static and --save need --engine local and a single input"
+                          " file")
     if args.file and is_dataset_dir(args.file) and not args.dataset:
         if args.h is None:
             raise ConfigError("give the forecast horizon with --h")

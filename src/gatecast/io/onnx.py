@@ -188,6 +188,8 @@ def _manifest(model: Any, members: list[str]) -> dict[str, Any]:
         "output": {"name": OUTPUT_NAME, "shape": ["batch", cfg.horizon, cfg.n_outputs],
                    "dtype": "float32"},
         "look_back": cfg.look_back,
+        # a look-back ensemble's members read different lengths (the last look_back values)
+        "member_look_backs": [c.look_back for c in model._configs()],
         "horizon": cfg.horizon,
         "mode": model.mode,
         "quantiles": quantiles,
@@ -224,9 +226,9 @@ def export_forecaster(model: Any, path: str | Path, opset: int | None = None) ->
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     members = []
-    for k, net in enumerate(model.nets_):
+    for k, (net, cfg) in enumerate(zip(model.nets_, model._configs(), strict=True)):
         name = f"member{k}.onnx"
-        export_onnx(net, model.network_config_, path / name, opset=opset)
+        export_onnx(net, cfg, path / name, opset=opset)
         members.append(name)
     manifest = _manifest(model, members)
     (path / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -64,6 +64,7 @@ AUTO = "auto"
 PREDICT_BLOCK = 1024
 KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 MODES = ("direct", "recursive")
+SKIPS = ("none", "naive", "seasonal")
 
 
 def _quantiles(levels: tuple[float, ...]) -> list[float]:
@@ -82,13 +83,20 @@ class RecurrentForecaster(BaseForecaster):
             ``cnn-lstm`` or ``mlp`` (the non-recurrent baseline).
         horizon: steps predicted per forward pass (default: the backtest/CLI ``h``, else
             ``season_length``).
-        look_back: input window length.
+        look_back: input window length, or a tuple of lengths to ensemble over: one
+            member per length (times ``ensemble`` seeds), median-combined, which takes the
+            guesswork out of choosing one (N-BEATS ensembles look-backs the same way).
         season_length: the series' season (used for defaults only).
         hidden_size, num_layers, head_hidden: the recurrent encoder's width and depth and
             the head's width; by default 64, 1, 64 below 20,000 training windows and 128,
             2, 128 above (small data overfits a large network; see
             :func:`~gatecast.models.recurrent_defaults.capacity`).
         mode: ``direct`` or ``recursive``.
+        skip: ``none``; ``naive`` or ``seasonal`` make the network learn the correction to
+            that baseline (the window's last value, or its last ``season_length`` values
+            repeated; naive when the window is shorter than a season) added to its output
+            (:class:`~gatecast.nn.networks.BaselineSkip`): an untrained network forecasts
+            the baseline, so the network only has to learn what the baseline misses.
         normalize: per-window ``standard``, ``mean`` or ``none``.
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
@@ -101,7 +109,8 @@ class RecurrentForecaster(BaseForecaster):
         max_steps: optimiser steps in all; ``0`` means ``trainer.epochs`` full passes over
             the windows (the tutorials' epochs).
         val_size: points held out at the end of every series for early stopping (0: none).
-        ensemble: members trained with seeds ``seed, seed+1, ...``, median-combined.
+        ensemble: members per look-back, trained with seeds ``seed, seed+1, ...``,
+            median-combined.
         past_covariates: frame columns known only up to the forecast origin (e.g. the
             temperature measured so far); fed as extra input channels. A model with them
             forecasts at most ``horizon`` steps (their later values are unknown).
@@ -118,7 +127,7 @@ class RecurrentForecaster(BaseForecaster):
 
     cell: str = "lstm"
     horizon: int | None = None
-    look_back: int | None = None
+    look_back: int | tuple[int, ...] | None = None
     season_length: int = 1
     hidden_size: int | None = None
     num_layers: int | None = None
@@ -127,6 +136,7 @@ class RecurrentForecaster(BaseForecaster):
     head_hidden: int | None = None
     head_layers: int = 2
     mode: str = "direct"
+    skip: str = "none"
     normalize: str = "standard"
     transform: str | None = None
     loss: str = "mae"
@@ -144,6 +154,8 @@ class RecurrentForecaster(BaseForecaster):
         if isinstance(self.trainer, dict):
             self.trainer = TrainerConfig(**self.trainer)
         self.levels = tuple(check_levels(list(self.levels)))
+        if isinstance(self.look_back, (list, tuple)):  # JSON gives lists back
+            self.look_back = tuple(self.look_back)
         for name in ("past_covariates", "future_covariates", "static_features"):
             value = getattr(self, name)
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
@@ -151,6 +163,7 @@ class RecurrentForecaster(BaseForecaster):
         checks = [
             (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
             (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
+            (self.skip in SKIPS, f"unknown skip {self.skip!r}; use {', '.join(SKIPS)}"),
             (self.normalize in NORMALIZERS,
              f"unknown normalize {self.normalize!r}; use {', '.join(NORMALIZERS)}"),
             (self.loss in LOSSES, f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}"),
@@ -167,8 +180,13 @@ class RecurrentForecaster(BaseForecaster):
         for name in ("horizon", "look_back", "patch_size", "hidden_size", "num_layers",
                      "head_hidden"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or value < 1):
-                raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
+            values = value if name == "look_back" and isinstance(value, tuple) else (value,)
+            if name == "look_back" and value == ():
+                raise ConfigError("look_back=() names no length; give an int, a tuple of"
+                                  " ints or None")
+            for v in values:
+                if v is not None and (isinstance(v, bool) or v < 1):
+                    raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
         if self.transform and self.transform != AUTO:
             make_pipeline(self.transform)  # fail at construction on a bad spec
 
@@ -225,22 +243,85 @@ class RecurrentForecaster(BaseForecaster):
         spec_t = self._choose_transform(ga)
         pipeline = make_pipeline(spec_t) if spec_t else None
         series = pipeline.fit_transform(ga) if pipeline else ga
-        h_out, lb, patch, val = resolve_shapes(self, series.lengths)
+        shapes = [resolve_shapes(self, series.lengths, want) for want in self._look_backs()]
+        h_out, _, _, val = shapes[0]
         train_part, val_y = split_tail(series, val) if val else (series, None)
-        spec_w = WindowSpec(lb, h_out)
+        max_lb = max(shape[1] for shape in shapes)
+        covs = hist = None
+        if spec:
+            head = pipeline.n_dropped if pipeline else 0
+            covs, hist = fit_covariates(sf, spec, head, series.indptr, val, max_lb, static)
+        quantiles = _quantiles(self.levels) if self.levels else [0.5]
+        loss = make_loss("pinball" if self.levels else self.loss, quantiles)
+        n_members = len(shapes) * self.ensemble
+        nets, configs, histories = [], [], []
+        start = time.perf_counter()
+        for j, (_, lb, patch, _) in enumerate(shapes):
+            source, val_source, n_windows = self._member_sources(
+                series, train_part, val_y, val, h_out, lb, covs, hist)
+            cfg = self._trainer_config(n_windows)
+            hidden, layers, head_hidden = capacity(self, n_windows)
+            net_cfg = NetworkConfig(
+                kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
+                horizon=h_out, future_size=len(spec.future), static_size=len(spec.static),
+                hidden_size=hidden, num_layers=layers, dropout=self.dropout,
+                n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
+                head_layers=self.head_layers, skip_period=self._skip_period(lb),
+            )
+            for k in range(self.ensemble):
+                i = j * self.ensemble + k  # member i trains with seed + i
+                member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)
+                if cfg.checkpoint_dir and n_members > 1:
+                    member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{i}"
+                torch.manual_seed(member_cfg.seed)
+                net = build_network(net_cfg)
+                result = train_rank(net, loss, source, member_cfg, val_source)
+                nets.append(net.cpu())
+                configs.append(net_cfg)
+                histories.append(result.history.assign(member=i))
+        self.fit_seconds_ = time.perf_counter() - start
+        self.history_ = pd.concat(histories, ignore_index=True)
+        self.network_configs_ = configs
+        self.network_config_ = configs[0]
+        self.nets_ = nets
+        self.quantiles_ = quantiles
+        self.pipeline_ = pipeline
+        # [n_series, longest look_back], transformed scale; a member reads its last columns
+        self.tails_ = tail_windows(series, max_lb)
+        self.transform_ = spec_t or None
+        self.covariates_ = covs
+        self.series_ = sf.ids
+        self.freq_ = sf.freq
+        self.last_ds_ = sf.last_ds()
+        return self
+
+    def _skip_period(self, look_back: int) -> int:
+        """The baseline's period for ``skip`` (0: no baseline)."""
+        m = self.season_length
+        if self.skip == "seasonal" and m > 1 and look_back >= m:
+            return m
+        return 0 if self.skip == "none" else 1
+
+    def _look_backs(self) -> tuple[int | None, ...]:
+        """The look-backs asked for (``None``: choose from the data)."""
+        lb = self.look_back
+        return lb if isinstance(lb, tuple) else (lb,)
+
+    def _member_sources(self, series: Any, train_part: Any, val_y: np.ndarray | None,
+                        val: int, h_out: int, lb: int, covs: Any, hist: np.ndarray | None
+                        ) -> tuple[WindowSource, ArraySource | None, int]:
+        """Training and validation batches for members with look-back ``lb``, and the
+        number of training windows."""
         min_lb = max(1, min(lb, int(train_part.lengths.min()) - h_out))
-        windows = make_windows(train_part, spec_w, min_look_back=min_lb)
+        windows = make_windows(train_part, WindowSpec(lb, h_out), min_look_back=min_lb)
         source = WindowSource(windows, self.normalize, h_out)
         val_source = None
         if val_y is not None:
             val_x = tail_windows(train_part, lb)
             val_source = ArraySource(val_x, val_y[:, :h_out], self.normalize, h_out)
-        covs = None
-        if spec:
-            head = pipeline.n_dropped if pipeline else 0
-            covs, hist = fit_covariates(sf, spec, head, series.indptr, val, lb, static)
+        if covs is not None and hist is not None:
             train_rows, _ = keep_positions(series.indptr, 0, val)
-            n_fut = len(spec.future)
+            n_fut = len(covs.spec.future)
             source.history, source.n_future = hist[train_rows], n_fut
             source.static = covs.static
             if val_source is not None:
@@ -249,47 +330,25 @@ class RecurrentForecaster(BaseForecaster):
                 if n_fut:
                     val_source.future = hist[first_val[:, None] + np.arange(h_out), -n_fut:]
                 val_source.static = covs.static
+        return source, val_source, len(windows)
+
+    def _trainer_config(self, n_windows: int) -> TrainerConfig:
+        """The trainer settings with the step budget (``max_steps`` or chosen from the
+        number of windows) spread over ``trainer.epochs`` epochs."""
         cfg = self.trainer
-        if self.max_steps != 0:
-            steps = self.max_steps or auto_steps(len(windows), cfg.batch_size)
-            epochs = min(cfg.epochs, steps)  # never more epochs than steps
-            per_epoch = math.ceil(steps / epochs)
-            cfg = dataclasses.replace(cfg, epochs=epochs,
-                                      steps_per_epoch=cfg.steps_per_epoch or per_epoch)
-        quantiles = _quantiles(self.levels) if self.levels else [0.5]
-        hidden, layers, head_hidden = capacity(self, len(windows))
-        net_cfg = NetworkConfig(
-            kind=self.cell, input_size=1 + len(spec.history), look_back=lb, horizon=h_out,
-            future_size=len(spec.future), static_size=len(spec.static),
-            hidden_size=hidden, num_layers=layers, dropout=self.dropout,
-            n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
-            head_layers=self.head_layers,
-        )
-        loss = make_loss("pinball" if self.levels else self.loss, quantiles)
-        nets, histories = [], []
-        start = time.perf_counter()
-        for k in range(self.ensemble):
-            member_cfg = dataclasses.replace(cfg, seed=cfg.seed + k)
-            if cfg.checkpoint_dir and self.ensemble > 1:
-                member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{k}"
-            torch.manual_seed(member_cfg.seed)
-            net = build_network(net_cfg)
-            result = train_rank(net, loss, source, member_cfg, val_source)
-            nets.append(net.cpu())
-            histories.append(result.history.assign(member=k))
-        self.fit_seconds_ = time.perf_counter() - start
-        self.history_ = pd.concat(histories, ignore_index=True)
-        self.network_config_ = net_cfg
-        self.nets_ = nets
-        self.quantiles_ = quantiles
-        self.pipeline_ = pipeline
-        self.tails_ = tail_windows(series, lb)  # [n_series, look_back] transformed scale
-        self.transform_ = spec_t or None
-        self.covariates_ = covs
-        self.series_ = sf.ids
-        self.freq_ = sf.freq
-        self.last_ds_ = sf.last_ds()
-        return self
+        if self.max_steps == 0:
+            return cfg
+        steps = self.max_steps or auto_steps(n_windows, cfg.batch_size)
+        epochs = min(cfg.epochs, steps)  # never more epochs than steps
+        per_epoch = math.ceil(steps / epochs)
+        return dataclasses.replace(cfg, epochs=epochs,
+                                   steps_per_epoch=cfg.steps_per_epoch or per_epoch)
+
+    def _configs(self) -> list[NetworkConfig]:
+        """Each member's network configuration (models saved before look-back ensembles
+        have one for all)."""
+        configs = getattr(self, "network_configs_", None)
+        return list(configs) if configs else [self.network_config_] * len(self.nets_)
 
     @torch.no_grad()
     def _forecast(self, h: int, future: np.ndarray | None = None) -> np.ndarray:
@@ -302,9 +361,10 @@ class RecurrentForecaster(BaseForecaster):
         """
         n = self.tails_.shape[0]
         members = []
-        for net in self.nets_:
+        for net, cfg in zip(self.nets_, self._configs(), strict=True):
             net.eval()
-            blocks = [self._forecast_block(net, h, slice(i, min(i + PREDICT_BLOCK, n)), future)
+            blocks = [self._forecast_block(net, cfg, h, slice(i, min(i + PREDICT_BLOCK, n)),
+                                           future)
                       for i in range(0, n, PREDICT_BLOCK)]
             members.append(np.concatenate(blocks, axis=0))
         pred = np.median(np.stack(members), axis=0) if len(members) > 1 else members[0]
@@ -313,17 +373,17 @@ class RecurrentForecaster(BaseForecaster):
             pred = self.pipeline_.inverse_forecast(pred)
         return pred
 
-    def _forecast_block(self, net: torch.nn.Module, h: int, rows: slice,
+    def _forecast_block(self, net: torch.nn.Module, cfg: NetworkConfig, h: int, rows: slice,
                         future: np.ndarray | None) -> np.ndarray:
         """One member's forecasts for the series ``rows``, on the transformed scale:
         ``[n_rows, h, n_quantiles]`` (passes of ``horizon`` steps, each fed back)."""
-        cfg = self.network_config_
         covs = getattr(self, "covariates_", None)
-        window = self.tails_[rows].copy()  # [n, look_back]
+        lb = cfg.look_back  # the stored tails are as long as the longest member's
+        window = self.tails_[rows, -lb:].copy()  # [n, look_back]
         n = window.shape[0]
         static = torch.zeros((n, 0)) if covs is None else torch.from_numpy(
             covs.static[rows].astype(np.float32))
-        cov_window = None if covs is None else covs.tails[rows].copy()  # [n, look_back, P+F]
+        cov_window = None if covs is None else covs.tails[rows, -lb:].copy()  # [n, lb, P+F]
         parts = []
         done = 0
         while done < h:
@@ -408,7 +468,7 @@ class RecurrentForecaster(BaseForecaster):
                 series = self.pipeline_.fit_transform(ga)
             else:
                 series = ga
-            lb = self.network_config_.look_back
+            lb = max(cfg.look_back for cfg in self._configs())
             self.tails_ = tail_windows(series, lb)
             self.last_ds_ = sf.last_ds()[pos]
             if covs is not None:

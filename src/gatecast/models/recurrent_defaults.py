@@ -17,9 +17,10 @@ from gatecast.errors import DataError
 SMALL_DATA = 20_000
 
 
-def resolve_shapes(model: Any, lengths: np.ndarray) -> tuple[int, int, int, int]:
+def resolve_shapes(model: Any, lengths: np.ndarray, look_back: int | None = None
+                   ) -> tuple[int, int, int, int]:
     """(horizon, look_back, patch, val_size) of forecaster ``model`` for series of these
-    lengths (after the transform)."""
+    lengths (after the transform); ``look_back``: the one asked for (``None``: choose)."""
     m = model.season_length
     h_out = model.horizon or (m if m > 1 else 1)
     if model.mode == "recursive":
@@ -35,8 +36,8 @@ def resolve_shapes(model: Any, lengths: np.ndarray) -> tuple[int, int, int, int]
             f"val_size={val} leaves a series of {shortest} points no training window;"
             " use a smaller val_size (or 0) or drop the short series"
         )
-    if model.look_back is not None:
-        lb = model.look_back
+    if look_back is not None:
+        lb = look_back
     else:
         want = max(3 * h_out, 7 * m if m > 1 else 0, 8)
         room = max(typical - h_out - val, 2)

@@ -51,6 +51,8 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
     fitted = {
         **series_meta(model),
         "network": dataclasses.asdict(model.network_config_),
+        # one per member: members of a look-back ensemble differ in look_back and patch
+        "networks": [dataclasses.asdict(cfg) for cfg in model._configs()],
         "members": len(model.nets_),
         "quantiles": list(model.quantiles_),
         "pipeline": pipeline,
@@ -67,13 +69,15 @@ def load_recurrent(path: str | Path) -> Any:
     model = cls(**params)
     restore_series_meta(model, fitted)
     model.network_config_ = NetworkConfig(**fitted["network"])
+    model.network_configs_ = [NetworkConfig(**c) for c in fitted.get(
+        "networks", [fitted["network"]] * fitted["members"])]
     model.quantiles_ = fitted["quantiles"]
     model.tails_ = arrays["tails"]
     model.transform_ = fitted.get("transform", model.transform)
     model.history_ = pd.DataFrame(fitted["history"])
     model.nets_ = []
     for k in range(fitted["members"]):
-        net = build_network(model.network_config_)
+        net = build_network(model.network_configs_[k])
         prefix = f"member{k}."
         state = {key[len(prefix):]: torch.from_numpy(np.array(v))
                  for key, v in arrays.items() if key.startswith(prefix)}

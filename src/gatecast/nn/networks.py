@@ -25,6 +25,11 @@ Kinds:
   recurrent encoder, then the DirectRecurrent head.
 * ``mlp`` -> :class:`MLPNet`: the flattened window into the MLP head; the baseline any
   recurrent model has to beat.
+
+With ``skip_period`` p >= 1 any kind is wrapped in :class:`BaselineSkip`: the network's
+output is added to the window's last p target values repeated over the horizon, so it
+learns the correction to the seasonal naive (p = season) or naive (p = 1) forecast, and an
+untrained network (whose last layer starts near 0) *is* that forecast.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from gatecast.nn.recurrent import CELLS, make_rnn
 __all__ = [
     "CNNLSTM",
     "KINDS",
+    "BaselineSkip",
     "DirectRecurrent",
     "ForecastHead",
     "MLPNet",
@@ -107,13 +113,14 @@ class NetworkConfig:
     conv_channels: int = 32
     conv_layers: int = 2
     conv_kernel: int = 3
+    skip_period: int = 0
 
     # minimum value of every integer field
     _INT_MINIMUM: ClassVar[dict[str, int]] = {
         "input_size": 1, "look_back": 1, "horizon": 1, "hidden_size": 1, "num_layers": 1,
         "n_outputs": 1, "future_size": 0, "static_size": 0, "patch_size": 1,
         "head_hidden": 1, "head_layers": 0, "conv_channels": 1, "conv_layers": 1,
-        "conv_kernel": 1,
+        "conv_kernel": 1, "skip_period": 0,
     }
 
     def __post_init__(self) -> None:
@@ -136,6 +143,12 @@ class NetworkConfig:
         if not (math.isfinite(dropout) and 0.0 <= dropout < 1.0):
             raise _bad("dropout", dropout, "in [0, 1)")
         self.dropout = float(dropout)
+        if self.skip_period > self.look_back:
+            raise ConfigError(
+                f"NetworkConfig.skip_period ({self.skip_period}) must be <= look_back"
+                f" ({self.look_back}): the baseline repeats the window's last skip_period"
+                " values"
+            )
         if self.look_back % self.patch_size:
             raise ConfigError(
                 f"NetworkConfig.look_back ({self.look_back}) must be divisible by patch_size "
@@ -376,10 +389,32 @@ _BUILDERS: dict[str, type[_Network]] = {
 }
 
 
+class BaselineSkip(nn.Module):
+    """``net(x, future, static) + baseline``: the baseline repeats the window's last
+    ``period`` values of channel 0 over the horizon (every output gets it, so quantile
+    outputs become baseline + quantiles of the correction)."""
+
+    def __init__(self, net: nn.Module, period: int, horizon: int) -> None:
+        super().__init__()
+        self.net = net
+        self.period = period
+        self.horizon = horizon
+        self.reps = -(-horizon // period)  # ceil
+
+    def forward(self, x: Tensor, future: Tensor, static: Tensor) -> Tensor:
+        y = self.net(x, future, static)  # [batch, horizon, n_outputs]
+        last = x[:, x.shape[1] - self.period:, 0]  # [batch, period]
+        base = last.repeat(1, self.reps)[:, : self.horizon]  # [batch, horizon]
+        return y + base.unsqueeze(-1)
+
+
 def build_network(config: NetworkConfig) -> nn.Module:
     """The network for ``config.kind``; its ``forward(x, future, static)`` is documented in
     this module's docstring. Parameters are drawn from torch's global RNG (seed it first for
     reproducible weights)."""
     if not isinstance(config, NetworkConfig):
         raise ConfigError(f"build_network needs a NetworkConfig, got {type(config).__name__}")
-    return _BUILDERS[config.kind](config)
+    net = _BUILDERS[config.kind](config)
+    if config.skip_period:
+        return BaselineSkip(net, config.skip_period, config.horizon)
+    return net
