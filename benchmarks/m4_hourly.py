@@ -10,7 +10,6 @@ them, and writes ``benchmarks/results/m4_hourly.csv``.
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime as dt
 import sys
 
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, score
+from gatecast.cli.main import parse_params
 from gatecast.data.validate import validate
 from gatecast.models.registry import accepts, make_model, model_class
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     console = Console()
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
-        extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
+        extra = parse_params(args.param)
         extra = {k: v for k, v in extra.items() if accepts(model_class(name), k)}
         model = make_model(name, season_length=M, horizon=H, n_jobs=args.n_jobs, **extra)
         with Timer() as t:

@@ -101,10 +101,11 @@ def test_static_feature_sets_the_level() -> None:
                                rtol=1e-5)
 
 
-def test_save_load_and_forward_with_covariates(tmp_path) -> None:
+@pytest.mark.parametrize("look_back", [8, (6, 12)])  # a look-back ensemble slices its tails
+def test_save_load_and_forward_with_covariates(tmp_path, look_back: object) -> None:
     df = promo_frame(3, 80).assign(region=lambda d: d["unique_id"].str[1:].astype(float))
     train, test = split(df, 4)
-    model = RecurrentForecaster(cell="gru", horizon=4, look_back=8, max_steps=30,
+    model = RecurrentForecaster(cell="gru", horizon=4, look_back=look_back, max_steps=30,
                                 future_covariates=("promo",), static_features=("region",),
                                 **TINY).fit(train)
     future = test.drop(columns="y")

@@ -114,6 +114,40 @@ def test_skip_untrained_network_forecasts_the_baseline(skip: str, mode: str,
     pd.testing.assert_frame_equal(load(tmp_path / "m").predict(18), model.predict(18))
     with pytest.raises(ConfigError, match="skip"):
         LSTM(skip="drift")
+    with pytest.raises(ConfigError, match="skip"):
+        LSTM(skip=())
+
+
+def test_members_with_and_without_the_seasonal_skip(tmp_path) -> None:
+    df = seasonal_frame(2, 72)
+    kw = {"horizon": 6, "season_length": 12, "max_steps": 10, **TINY}
+    plain = LSTM(**kw, trainer=TrainerConfig(seed=0)).fit(df).predict(6)["lstm"].to_numpy()
+    skipped = LSTM(**kw, skip="seasonal", trainer=TrainerConfig(seed=1)).fit(df).predict(6)
+    mixed = LSTM(**kw, skip=("none", "seasonal")).fit(df)
+    assert [c.skip_period for c in mixed.network_configs_] == [0, 12]
+    np.testing.assert_allclose(mixed.predict(6)["lstm"],
+                               np.median([plain, skipped["lstm"].to_numpy()], axis=0), rtol=1e-5)
+    mixed.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert again.skip == ("none", "seasonal")
+    pd.testing.assert_frame_equal(again.predict(6), mixed.predict(6))
+
+
+def test_default_skip_depends_on_the_amount_of_data(monkeypatch) -> None:
+    import gatecast.models.recurrent_defaults as defaults
+
+    df = seasonal_frame(2, 72)
+    kw = {"horizon": 6, "season_length": 12, **TINY}
+    small = LSTM(**kw).fit(df)  # a few windows: one plain member
+    assert [c.skip_period for c in small.network_configs_] == [0]
+    monkeypatch.setattr(defaults, "SMALL_DATA", 1)  # now the same data counts as large
+    large = LSTM(**kw).fit(df)
+    assert [c.skip_period for c in large.network_configs_] == [0, 12]
+    # the pair shares the automatic step budget (the 300-step floor here): 150 steps each
+    full, half = large._trainer_config(100), large._trainer_config(100, share=2)
+    assert full.epochs * full.steps_per_epoch == 300
+    assert half.epochs * half.steps_per_epoch == 150
+    assert set(large.history_["member"]) == {0, 1}
 
 
 def test_checkpointed_fit_resumes(tmp_path) -> None:

@@ -48,7 +48,12 @@ from gatecast.models.recurrent_data import (
     tail_windows,
     window_stats,
 )
-from gatecast.models.recurrent_defaults import auto_steps, capacity, resolve_shapes
+from gatecast.models.recurrent_defaults import (
+    auto_steps,
+    capacity,
+    default_skips,
+    resolve_shapes,
+)
 from gatecast.nn import NetworkConfig, build_network
 from gatecast.training.config import TrainerConfig
 from gatecast.training.distributed import (
@@ -96,7 +101,11 @@ class RecurrentForecaster(BaseForecaster):
             that baseline (the window's last value, or its last ``season_length`` values
             repeated; naive when the window is shorter than a season) added to its output
             (:class:`~gatecast.nn.networks.BaselineSkip`): an untrained network forecasts
-            the baseline, so the network only has to learn what the baseline misses.
+            the baseline, so the network only has to learn what the baseline misses. A
+            tuple such as ``("none", "seasonal")`` trains members of each kind (per
+            look-back) and median-combines them. ``None`` (default): ``none`` below 20,000
+            training windows, ``("none", "seasonal")`` above, the two sharing the step
+            budget (:func:`~gatecast.models.recurrent_defaults.default_skips`).
         normalize: per-window ``standard``, ``mean`` or ``none``.
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
@@ -136,7 +145,7 @@ class RecurrentForecaster(BaseForecaster):
     head_hidden: int | None = None
     head_layers: int = 2
     mode: str = "direct"
-    skip: str = "none"
+    skip: str | tuple[str, ...] | None = None
     normalize: str = "standard"
     transform: str | None = None
     loss: str = "mae"
@@ -156,6 +165,8 @@ class RecurrentForecaster(BaseForecaster):
         self.levels = tuple(check_levels(list(self.levels)))
         if isinstance(self.look_back, (list, tuple)):  # JSON gives lists back
             self.look_back = tuple(self.look_back)
+        if isinstance(self.skip, list):
+            self.skip = tuple(self.skip)
         for name in ("past_covariates", "future_covariates", "static_features"):
             value = getattr(self, name)
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
@@ -163,7 +174,9 @@ class RecurrentForecaster(BaseForecaster):
         checks = [
             (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
             (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
-            (self.skip in SKIPS, f"unknown skip {self.skip!r}; use {', '.join(SKIPS)}"),
+            (self.skip is None or (bool(self._skips())
+                                   and all(k in SKIPS for k in self._skips())),
+             f"unknown skip {self.skip!r}; use {', '.join(SKIPS)} (or a tuple of them)"),
             (self.normalize in NORMALIZERS,
              f"unknown normalize {self.normalize!r}; use {', '.join(NORMALIZERS)}"),
             (self.loss in LOSSES, f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}"),
@@ -253,32 +266,35 @@ class RecurrentForecaster(BaseForecaster):
             covs, hist = fit_covariates(sf, spec, head, series.indptr, val, max_lb, static)
         quantiles = _quantiles(self.levels) if self.levels else [0.5]
         loss = make_loss("pinball" if self.levels else self.loss, quantiles)
-        n_members = len(shapes) * self.ensemble
         nets, configs, histories = [], [], []
         start = time.perf_counter()
-        for j, (_, lb, patch, _) in enumerate(shapes):
+        for _, lb, patch, _ in shapes:
             source, val_source, n_windows = self._member_sources(
                 series, train_part, val_y, val, h_out, lb, covs, hist)
-            cfg = self._trainer_config(n_windows)
+            skips = self._skips(n_windows)
+            # The chosen skip pair shares the chosen step budget: same training time.
+            share = len(skips) if self.skip is None and self.max_steps is None else 1
+            cfg = self._trainer_config(n_windows, share)
             hidden, layers, head_hidden = capacity(self, n_windows)
-            net_cfg = NetworkConfig(
-                kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
-                horizon=h_out, future_size=len(spec.future), static_size=len(spec.static),
-                hidden_size=hidden, num_layers=layers, dropout=self.dropout,
-                n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
-                head_layers=self.head_layers, skip_period=self._skip_period(lb),
-            )
-            for k in range(self.ensemble):
-                i = j * self.ensemble + k  # member i trains with seed + i
-                member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)
-                if cfg.checkpoint_dir and n_members > 1:
-                    member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{i}"
-                torch.manual_seed(member_cfg.seed)
-                net = build_network(net_cfg)
-                result = train_rank(net, loss, source, member_cfg, val_source)
-                nets.append(net.cpu())
-                configs.append(net_cfg)
-                histories.append(result.history.assign(member=i))
+            for skip in skips:
+                net_cfg = NetworkConfig(
+                    kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
+                    horizon=h_out, future_size=len(spec.future), static_size=len(spec.static),
+                    hidden_size=hidden, num_layers=layers, dropout=self.dropout,
+                    n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
+                    head_layers=self.head_layers, skip_period=self._skip_period(lb, skip),
+                )
+                for _ in range(self.ensemble):
+                    i = len(nets)  # member i trains with seed + i
+                    member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)
+                    if cfg.checkpoint_dir and self._n_members(n_windows) > 1:
+                        member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{i}"
+                    torch.manual_seed(member_cfg.seed)
+                    net = build_network(net_cfg)
+                    result = train_rank(net, loss, source, member_cfg, val_source)
+                    nets.append(net.cpu())
+                    configs.append(net_cfg)
+                    histories.append(result.history.assign(member=i))
         self.fit_seconds_ = time.perf_counter() - start
         self.history_ = pd.concat(histories, ignore_index=True)
         self.network_configs_ = configs
@@ -295,12 +311,22 @@ class RecurrentForecaster(BaseForecaster):
         self.last_ds_ = sf.last_ds()
         return self
 
-    def _skip_period(self, look_back: int) -> int:
+    def _skips(self, n_windows: int | None = None) -> tuple[str, ...]:
+        """The skip kinds to train; ``None`` chooses by the amount of data (see
+        :func:`~gatecast.models.recurrent_defaults.default_skips`)."""
+        if self.skip is None:
+            return default_skips(n_windows) if n_windows is not None else SKIPS
+        return self.skip if isinstance(self.skip, tuple) else (self.skip,)
+
+    def _n_members(self, n_windows: int) -> int:
+        return len(self._look_backs()) * len(self._skips(n_windows)) * self.ensemble
+
+    def _skip_period(self, look_back: int, skip: str) -> int:
         """The baseline's period for ``skip`` (0: no baseline)."""
         m = self.season_length
-        if self.skip == "seasonal" and m > 1 and look_back >= m:
+        if skip == "seasonal" and m > 1 and look_back >= m:
             return m
-        return 0 if self.skip == "none" else 1
+        return 0 if skip == "none" else 1
 
     def _look_backs(self) -> tuple[int | None, ...]:
         """The look-backs asked for (``None``: choose from the data)."""
@@ -332,13 +358,13 @@ class RecurrentForecaster(BaseForecaster):
                 val_source.static = covs.static
         return source, val_source, len(windows)
 
-    def _trainer_config(self, n_windows: int) -> TrainerConfig:
-        """The trainer settings with the step budget (``max_steps`` or chosen from the
-        number of windows) spread over ``trainer.epochs`` epochs."""
+    def _trainer_config(self, n_windows: int, share: int = 1) -> TrainerConfig:
+        """The trainer settings with the step budget (``max_steps``, or chosen from the
+        number of windows and split ``share`` ways) spread over ``trainer.epochs`` epochs."""
         cfg = self.trainer
         if self.max_steps == 0:
             return cfg
-        steps = self.max_steps or auto_steps(n_windows, cfg.batch_size)
+        steps = self.max_steps or max(auto_steps(n_windows, cfg.batch_size) // share, 1)
         epochs = min(cfg.epochs, steps)  # never more epochs than steps
         per_epoch = math.ceil(steps / epochs)
         return dataclasses.replace(cfg, epochs=epochs,
