@@ -174,8 +174,9 @@ class RecurrentForecaster(BaseForecaster):
         checks = [
             (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
             (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
-            (self.skip is None or (bool(self._skips())
-                                   and all(k in SKIPS for k in self._skips())),
+            (self.skip is None or (self.skip != () and all(
+                k in SKIPS for k in (self.skip if isinstance(self.skip, tuple) else
+                                     (self.skip,)))),
              f"unknown skip {self.skip!r}; use {', '.join(SKIPS)} (or a tuple of them)"),
             (self.normalize in NORMALIZERS,
              f"unknown normalize {self.normalize!r}; use {', '.join(NORMALIZERS)}"),
@@ -276,6 +277,7 @@ class RecurrentForecaster(BaseForecaster):
             share = len(skips) if self.skip is None and self.max_steps is None else 1
             cfg = self._trainer_config(n_windows, share)
             hidden, layers, head_hidden = capacity(self, n_windows)
+            several = len(shapes) * len(skips) * self.ensemble > 1  # checkpoint subfolders
             for skip in skips:
                 net_cfg = NetworkConfig(
                     kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
@@ -287,7 +289,7 @@ class RecurrentForecaster(BaseForecaster):
                 for _ in range(self.ensemble):
                     i = len(nets)  # member i trains with seed + i
                     member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)
-                    if cfg.checkpoint_dir and self._n_members(n_windows) > 1:
+                    if cfg.checkpoint_dir and several:
                         member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{i}"
                     torch.manual_seed(member_cfg.seed)
                     net = build_network(net_cfg)
@@ -311,15 +313,12 @@ class RecurrentForecaster(BaseForecaster):
         self.last_ds_ = sf.last_ds()
         return self
 
-    def _skips(self, n_windows: int | None = None) -> tuple[str, ...]:
-        """The skip kinds to train; ``None`` chooses by the amount of data (see
-        :func:`~gatecast.models.recurrent_defaults.default_skips`)."""
+    def _skips(self, n_windows: int) -> tuple[str, ...]:
+        """The skip kinds to train on ``n_windows`` windows; ``None`` chooses by the amount
+        of data (see :func:`~gatecast.models.recurrent_defaults.default_skips`)."""
         if self.skip is None:
-            return default_skips(n_windows) if n_windows is not None else SKIPS
+            return default_skips(n_windows)
         return self.skip if isinstance(self.skip, tuple) else (self.skip,)
-
-    def _n_members(self, n_windows: int) -> int:
-        return len(self._look_backs()) * len(self._skips(n_windows)) * self.ensemble
 
     def _skip_period(self, look_back: int, skip: str) -> int:
         """The baseline's period for ``skip`` (0: no baseline)."""
