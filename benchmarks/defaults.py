@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                            f"{row.smape:.2f}", f"{row.fit_seconds:.1f}",
                            f"{row.mase / ref:.3f}")
         detail.add_section()
-        lstm = board.loc[[f"lstm s{seed}" for seed in seeds], "mase"] / ref
+        lstm_rows = board.loc[[f"lstm s{seed}" for seed in seeds]]
+        lstm = lstm_rows["mase"] / ref
         rows.append({
             "dataset": name, "source": source, "points": len(df), "m": m, "h": h,
             "folds": f"{windows}x{step or h}", "lstm_vs_snaive_mean": lstm.mean(),
@@ -102,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             "autoarima_vs_snaive": board.loc["autoarima", "mase"] / ref
             if "autoarima" in board.index else np.nan,
             "naive_vs_snaive": board.loc["naive", "mase"] / ref,
-            "lstm_fit_s": board.loc[[f"lstm s{seed}" for seed in seeds],
-                                    "fit_seconds"].mean(),
+            "lstm_fit_s": lstm_rows["fit_seconds"].mean(),
         })
     console = Console(width=160)
     console.print(detail)

@@ -87,7 +87,8 @@ def default_skips(n_windows: int) -> tuple[str, ...]:
     learning the correction to seasonal naive, each with half the automatic step budget
     (same training time as one member). M4 Hourly (414 series, same day, same machine):
     OWA 0.475 for one plain member with 6,000 steps, 0.483 for one seasonal-skip member,
-    0.450 for the pair at 3,000 steps each (110 s), 0.438 at 6,000 each (186 s). Below, one
+    0.449 for the pair as defaulted here, 3,000 steps each (110 s), 0.438 at 6,000 each
+    (186 s). Below, one
     plain member: on nine monthly/quarterly/yearly series the pair improved the geometric
     mean of MASE/seasonal naive (0.971 vs 1.053) but beat seasonal naive on one series
     fewer (4 vs 5 of 9), so small data keeps the plain network (``benchmarks/defaults.py``,
