@@ -11,6 +11,7 @@ from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import load
 from gatecast.metrics import rmse
 from gatecast.models.recurrent import GRU, LSTM, RecurrentForecaster
+from gatecast.models.recurrent_defaults import auto_steps, resolve_shapes
 from gatecast.training.config import TrainerConfig
 from helpers import seasonal_frame
 
@@ -64,9 +65,10 @@ def test_difference_transform_forecasts_on_original_scale() -> None:
 
 def test_ensemble_is_median_of_members(tmp_path) -> None:
     df = seasonal_frame(2, 60)
-    members = [LSTM(horizon=3, max_steps=10, **TINY, trainer=TrainerConfig(seed=s)).fit(df)
+    kw = {"horizon": 3, "max_steps": 10, "skip": "none", **TINY}  # one network per seed
+    members = [LSTM(**kw, trainer=TrainerConfig(seed=s)).fit(df)
                .predict(3)["lstm"].to_numpy() for s in (0, 1, 2)]
-    ens = LSTM(horizon=3, max_steps=10, ensemble=3, **TINY).fit(df)
+    ens = LSTM(**kw, ensemble=3).fit(df)
     np.testing.assert_allclose(ens.predict(3)["lstm"], np.median(members, axis=0), rtol=1e-5)
     ens.save(tmp_path / "m")
     pd.testing.assert_frame_equal(load(tmp_path / "m").predict(3), ens.predict(3))
@@ -75,10 +77,10 @@ def test_ensemble_is_median_of_members(tmp_path) -> None:
 def test_look_back_ensemble_is_median_of_single_look_back_models(tmp_path) -> None:
     df = seasonal_frame(2, 80)
     # Member i of an ensemble trains with seed + i: (lb 8, seed 0), (lb 16, seed 1), ...
-    singles = [LSTM(horizon=4, look_back=lb, max_steps=10, **TINY,
+    singles = [LSTM(horizon=4, look_back=lb, max_steps=10, skip="none", **TINY,
                     trainer=TrainerConfig(seed=s)).fit(df).predict(7)["lstm"].to_numpy()
                for s, lb in enumerate((8, 16, 24))]
-    ens = LSTM(horizon=4, look_back=(8, 16, 24), max_steps=10, **TINY).fit(df)
+    ens = LSTM(horizon=4, look_back=(8, 16, 24), max_steps=10, skip="none", **TINY).fit(df)
     assert [c.look_back for c in ens.network_configs_] == [8, 16, 24]
     assert ens.tails_.shape == (2, 24)
     np.testing.assert_allclose(ens.predict(7)["lstm"], np.median(singles, axis=0), rtol=1e-5)
@@ -121,7 +123,8 @@ def test_skip_untrained_network_forecasts_the_baseline(skip: str, mode: str,
 def test_members_with_and_without_the_seasonal_skip(tmp_path) -> None:
     df = seasonal_frame(2, 72)
     kw = {"horizon": 6, "season_length": 12, "max_steps": 10, **TINY}
-    plain = LSTM(**kw, trainer=TrainerConfig(seed=0)).fit(df).predict(6)["lstm"].to_numpy()
+    plain = LSTM(**kw, skip="none", trainer=TrainerConfig(seed=0)).fit(df).predict(6)
+    plain = plain["lstm"].to_numpy()
     skipped = LSTM(**kw, skip="seasonal", trainer=TrainerConfig(seed=1)).fit(df).predict(6)
     mixed = LSTM(**kw, skip=("none", "seasonal")).fit(df)
     assert [c.skip_period for c in mixed.network_configs_] == [0, 12]
@@ -133,21 +136,52 @@ def test_members_with_and_without_the_seasonal_skip(tmp_path) -> None:
     pd.testing.assert_frame_equal(again.predict(6), mixed.predict(6))
 
 
-def test_default_skip_depends_on_the_amount_of_data(monkeypatch) -> None:
-    import gatecast.models.recurrent_defaults as defaults
-
+def test_default_is_a_plain_and_a_seasonal_skip_pair_sharing_the_steps() -> None:
     df = seasonal_frame(2, 72)
     kw = {"horizon": 6, "season_length": 12, **TINY}
-    small = LSTM(**kw).fit(df)  # a few windows: one plain member
-    assert [c.skip_period for c in small.network_configs_] == [0]
-    monkeypatch.setattr(defaults, "SMALL_DATA", 1)  # now the same data counts as large
-    large = LSTM(**kw).fit(df)
-    assert [c.skip_period for c in large.network_configs_] == [0, 12]
-    # the pair shares the automatic step budget (the 300-step floor here): 150 steps each
-    full, half = large._trainer_config(100), large._trainer_config(100, share=2)
-    assert full.epochs * full.steps_per_epoch == 300
-    assert half.epochs * half.steps_per_epoch == 150
-    assert set(large.history_["member"]) == {0, 1}
+    model = LSTM(**kw).fit(df)
+    assert [c.skip_period for c in model.network_configs_] == [0, 12]
+    assert set(model.history_["member"]) == {0, 1}
+    # The pair shares the automatic budget, each keeping the 300-step floor...
+    assert auto_steps(100, 256) == 300 and auto_steps(100, 256, share=2) == 300
+    assert auto_steps(10**6, 256) == 6000 and auto_steps(10**6, 256, share=2) == 3000
+    half = model._trainer_config(10**6, share=2)
+    assert half.epochs * half.steps_per_epoch == 3000
+    # ...and a budget set by hand is each member's.
+    both = LSTM(**kw, max_steps=20).fit(df)
+    assert both.history_.groupby("member").size().tolist() == [10, 10]
+
+
+def test_seasonal_skip_never_ends_worse_than_seasonal_naive_on_validation() -> None:
+    # Noise to train on, then a validation season that repeats the one before exactly:
+    # seasonal naive is perfect there, so the kept weights are the untrained ones (the
+    # trainer's keep_initial), whose output starts near 0: the forecast is seasonal naive
+    # up to that start. Without keep_initial the trained correction moves it much further.
+    rng = np.random.default_rng(3)
+    y = np.concatenate([rng.normal(10, 3, 96), np.tile(rng.normal(10, 3, 12), 2)])
+    df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01-01", periods=120,
+                                                             freq="MS"), "y": y})
+
+    def gap(keep: bool) -> float:
+        model = LSTM(horizon=12, season_length=12, skip="seasonal", **TINY,
+                     trainer=TrainerConfig(keep_initial=keep)).fit(df)
+        return float(np.abs(model.predict(12)["lstm"].to_numpy() - y[-12:]).max())
+
+    kept, trained = gap(True), gap(False)
+    assert kept < 0.01 and trained > 10 * kept
+
+
+def test_short_series_keep_one_window_per_phase_of_the_season() -> None:
+    model = LSTM(horizon=12, season_length=12)
+    # 36 monthly points: the wanted 84 (7 seasons) is cut to leave 12 windows, not 1.
+    h, lb, patch, val = resolve_shapes(model, np.array([36]))
+    assert (h, val, patch) == (12, 0, 1) and 36 - h - lb + 1 == 12
+    # 108 points (val 12): 73 -> whole patches of 12 rounded down, 13 windows.
+    h, lb, patch, val = resolve_shapes(model, np.array([108]))
+    assert (lb, patch, val) == (72, 12, 12) and 108 - h - val - lb + 1 == 13
+    # long enough: the wanted look-back; asked for: as asked (rounded up to patches)
+    assert resolve_shapes(model, np.array([1000]))[1] == 84
+    assert resolve_shapes(model, np.array([1000]), look_back=50)[1] == 60
 
 
 def test_checkpointed_fit_resumes(tmp_path) -> None:
@@ -158,7 +192,9 @@ def test_checkpointed_fit_resumes(tmp_path) -> None:
                  trainer=TrainerConfig(**{**cfg.to_dict(), "resume": True})).fit(df)
     # Nothing is left to train: the resumed run restores the finished state.
     pd.testing.assert_frame_equal(first, again.predict(3))
-    assert len(again.history_) == 4
+    # both networks of the default pair resumed from their own checkpoints
+    assert again.history_.groupby("member").size().tolist() == [4, 4]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["member0", "member1"]
 
 
 def test_config_errors() -> None:

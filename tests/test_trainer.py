@@ -108,10 +108,34 @@ def test_optimizers_and_schedules_reduce_loss(opt: str, schedule: str) -> None:
 
 def test_early_stopping_and_best_epoch_weights() -> None:
     # An SGD step of 1e-30 cannot change float32 weights: validation never improves.
-    cfg = TrainerConfig(optimizer="sgd", lr=1e-30, epochs=10, batch_size=64, patience=2)
+    cfg = TrainerConfig(optimizer="sgd", lr=1e-30, epochs=10, batch_size=64, patience=2,
+                        keep_initial=False)
     result = train(fresh(), LOSS, Source(), cfg, Source(64, seed=9))
     assert result.stopped_early
     assert len(result.history) == 3 and result.best_epoch == 0
+
+
+class Flipped(Source):
+    """The same inputs with the opposite targets: learning Source makes it worse."""
+
+    def batch(self, idx: np.ndarray):
+        (x,), y = super().batch(idx)
+        return (x,), -y
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_keep_initial_weights_when_training_only_hurts_validation(keep: bool) -> None:
+    cfg = TrainerConfig(epochs=10, batch_size=32, lr=2e-2, keep_initial=keep)
+    net = fresh()
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    result = train(net, LOSS, Source(), cfg, Flipped())
+    hist = result.history
+    assert hist["train_loss"].iloc[-1] < 0.8 * hist["train_loss"].iloc[0]  # it did learn
+    same = all(torch.equal(v, start[k]) for k, v in net.state_dict().items())
+    if keep:  # every epoch's validation loss was above the untrained network's
+        assert result.best_epoch == -1 and same
+    else:
+        assert result.best_epoch >= 0 and not same
 
 
 def test_config_errors() -> None:

@@ -49,9 +49,9 @@ from gatecast.models.recurrent_data import (
     window_stats,
 )
 from gatecast.models.recurrent_defaults import (
+    DEFAULT_SKIPS,
     auto_steps,
     capacity,
-    default_skips,
     resolve_shapes,
 )
 from gatecast.nn import NetworkConfig, build_network
@@ -103,9 +103,9 @@ class RecurrentForecaster(BaseForecaster):
             (:class:`~gatecast.nn.networks.BaselineSkip`): an untrained network forecasts
             the baseline, so the network only has to learn what the baseline misses. A
             tuple such as ``("none", "seasonal")`` trains members of each kind (per
-            look-back) and median-combines them. ``None`` (default): ``none`` below 20,000
-            training windows, ``("none", "seasonal")`` above, the two sharing the step
-            budget (:func:`~gatecast.models.recurrent_defaults.default_skips`).
+            look-back) and median-combines them. ``None`` (default): ``("none",
+            "seasonal")``, the two sharing the step budget
+            (:data:`~gatecast.models.recurrent_defaults.DEFAULT_SKIPS`).
         normalize: per-window ``standard``, ``mean`` or ``none``.
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
@@ -272,7 +272,7 @@ class RecurrentForecaster(BaseForecaster):
         for _, lb, patch, _ in shapes:
             source, val_source, n_windows = self._member_sources(
                 series, train_part, val_y, val, h_out, lb, covs, hist)
-            skips = self._skips(n_windows)
+            skips = self._skips()
             # The chosen skip pair shares the chosen step budget: same training time.
             share = len(skips) if self.skip is None and self.max_steps is None else 1
             cfg = self._trainer_config(n_windows, share)
@@ -313,11 +313,11 @@ class RecurrentForecaster(BaseForecaster):
         self.last_ds_ = sf.last_ds()
         return self
 
-    def _skips(self, n_windows: int) -> tuple[str, ...]:
-        """The skip kinds to train on ``n_windows`` windows; ``None`` chooses by the amount
-        of data (see :func:`~gatecast.models.recurrent_defaults.default_skips`)."""
+    def _skips(self) -> tuple[str, ...]:
+        """The skip kinds to train (``None``:
+        :data:`~gatecast.models.recurrent_defaults.DEFAULT_SKIPS`)."""
         if self.skip is None:
-            return default_skips(n_windows)
+            return DEFAULT_SKIPS
         return self.skip if isinstance(self.skip, tuple) else (self.skip,)
 
     def _skip_period(self, look_back: int, skip: str) -> int:
@@ -363,7 +363,7 @@ class RecurrentForecaster(BaseForecaster):
         cfg = self.trainer
         if self.max_steps == 0:
             return cfg
-        steps = self.max_steps or max(auto_steps(n_windows, cfg.batch_size) // share, 1)
+        steps = self.max_steps or auto_steps(n_windows, cfg.batch_size, share)
         epochs = min(cfg.epochs, steps)  # never more epochs than steps
         per_epoch = math.ceil(steps / epochs)
         return dataclasses.replace(cfg, epochs=epochs,

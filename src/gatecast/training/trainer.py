@@ -185,6 +185,9 @@ def train(
         torch.manual_seed(cfg.seed + 7919 * rank)
         if ckpt is not None:
             ckpt.parent.mkdir(parents=True, exist_ok=True)
+        if cfg.keep_initial and val_source is not None and len(val_source):
+            initial = evaluate_loss(net, loss_fn, val_source, 4 * cfg.batch_size, device)
+            best = (initial, -1, best[2])
 
     amp = cfg.amp and device.type == "cuda"
     progress = _progress(cfg, rank, cfg.epochs * steps, start_epoch * steps)
