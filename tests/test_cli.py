@@ -99,7 +99,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     board = pd.read_csv(out / "leaderboard.csv")
-    assert {"naive", "snaive", "autoarima", "ets", "theta"} <= set(board["model"])
+    assert {"naive", "snaive", "autoarima", "ets", "theta", "lstm"} <= set(board["model"])
     assert (out / "forecast.png").stat().st_size > 1000
     assert "leaderboard" not in proc.stderr
     assert "snaive" in proc.stdout

@@ -192,11 +192,13 @@ def test_demo_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert page["problems"] == []
     # Nothing but the file itself and its embedded data: URIs was requested.
     assert all(u.startswith(("file:", "data:")) for u in page["urls"]), page["urls"]
-    assert page["headings"] == ["Data", "Leaderboard", "Diagnostics", "Forecasts"]
-    # data overview, leaderboard bars, errors by step, skill vs naive, one forecast per model
-    n_models = len(pd.read_csv(out / "leaderboard.csv"))
-    assert n_models >= 8
-    assert len(page["images"]) == 4 + n_models
+    # the demo's LSTM adds the training section
+    assert page["headings"] == ["Data", "Leaderboard", "Diagnostics", "Forecasts", "Training"]
+    # data overview, leaderboard bars, errors by step, skill vs naive, one forecast per
+    # model, the LSTM's loss curves
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert len(board) >= 9 and "lstm" in set(board["model"])
+    assert len(page["images"]) == 4 + len(board) + 1
     for img in page["images"]:
         assert img["src"] == "data:image/png;base64", img
         assert img["complete"] and img["width"] > 300 and img["height"] > 150, img

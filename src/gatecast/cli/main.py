@@ -367,7 +367,7 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
     m, h = info.season_length, info.horizon
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    models = build_models("drift,naive2,autoarima,sarima,ets,theta", m, h)
+    models = build_models("drift,naive2,autoarima,sarima,ets,theta,lstm", m, h)
     windows = 3
     with ui.progress("backtesting", total=(len(models) + 2) * windows) as advance:
         board, result = compare(models, sf, h, n_windows=windows, season_length=m,
