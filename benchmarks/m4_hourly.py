@@ -21,6 +21,7 @@ from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, s
 from gatecast.cli.main import parse_params
 from gatecast.data.validate import validate
 from gatecast.models.registry import accepts, make_model, model_class
+from gatecast.training.config import TrainerConfig
 
 DEFAULT = "naive,snaive,naive2,drift,theta,ets,autoarima"
 
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--param", action="append", default=[],
                         help="extra model parameter NAME=VALUE (Python literal), repeatable")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="recurrent models: train with TrainerConfig(batch_size=N)")
     add_common_args(parser)
     args = parser.parse_args(argv)
 
@@ -41,11 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         extra = parse_params(args.param)
         extra = {k: v for k, v in extra.items() if accepts(model_class(name), k)}
+        if args.batch_size and accepts(model_class(name), "trainer"):
+            extra["trainer"] = TrainerConfig(batch_size=args.batch_size)
         model = make_model(name, season_length=M, horizon=H, n_jobs=args.n_jobs, **extra)
         with Timer() as t:
             fc = model.fit(sf).predict(H)
         s, m, o = score(train, test, fc, model.name)
-        label = name + "".join(f" {p}" for p in args.param)
+        label = name + "".join(f" {p}" for p in args.param) + (
+            f" batch {args.batch_size}" if "trainer" in extra else "")
         rows.append({"model": label, "sMAPE": s, "MASE": m, "OWA": o, "seconds": t.seconds})
         console.print(f"{label:12s} sMAPE {s:7.3f}  MASE {m:6.3f}  OWA {o:6.3f}  {t.seconds:8.1f}s")
 
