@@ -75,10 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--look-back-seasons", default=None, metavar="K,K,...",
                         help="look_back = these multiples of each dataset's season length"
                         " (several: a median ensemble over look-backs), e.g. 3,5,7")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="train the LSTM with TrainerConfig(batch_size=N)")
     parser.add_argument("--csv", default=None, help="also write the summary here")
     args = parser.parse_args(argv)
     overrides = parse_params(args.param)
     seeds = [int(v) for v in args.seeds.split(",")]
+    batch = {"batch_size": args.batch_size} if args.batch_size else {}
     when = f"{dt.date.today()}, {machine()}"
     title = f"default lstm vs baselines ({when})"
     detail = Table(title=title)
@@ -94,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.look_back_seasons:
             extra["look_back"] = tuple(int(k) * m for k in args.look_back_seasons.split(","))
         models = [make_model("lstm", season_length=m, horizon=h, alias=f"lstm s{seed}",
-                             trainer=TrainerConfig(seed=seed), **extra) for seed in seeds]
+                             trainer=TrainerConfig(seed=seed, **batch), **extra)
+                  for seed in seeds]
         if not args.no_arima:
             models.append(make_model("autoarima", season_length=m, horizon=h))
         need = max(mdl.min_length() for mdl in models)
