@@ -147,6 +147,10 @@ def test_default_is_a_plain_and_a_seasonal_skip_pair_sharing_the_steps() -> None
     assert auto_steps(10**6, 256) == 6000 and auto_steps(10**6, 256, share=2) == 3000
     half = model._trainer_config(10**6, share=2)
     assert half.epochs * half.steps_per_epoch == 3000
+    # the batch follows the data unless the trainer config sets it
+    assert model._trainer_config(100).batch_size == 256 and half.batch_size == 128
+    fixed = LSTM(**kw, trainer=TrainerConfig(batch_size=64))
+    assert fixed._trainer_config(10**6).batch_size == 64
     # ...and a budget set by hand is each member's.
     both = LSTM(**kw, max_steps=20).fit(df)
     assert both.history_.groupby("member").size().tolist() == [10, 10]

@@ -51,6 +51,7 @@ from gatecast.models.recurrent_data import (
 from gatecast.models.recurrent_defaults import (
     DEFAULT_SKIPS,
     auto_steps,
+    batch_size,
     capacity,
     resolve_shapes,
 )
@@ -361,6 +362,8 @@ class RecurrentForecaster(BaseForecaster):
         """The trainer settings with the step budget (``max_steps``, or chosen from the
         number of windows and split ``share`` ways) spread over ``trainer.epochs`` epochs."""
         cfg = self.trainer
+        if cfg.batch_size is None:
+            cfg = dataclasses.replace(cfg, batch_size=batch_size(n_windows))
         if self.max_steps == 0:
             return cfg
         steps = self.max_steps or auto_steps(n_windows, cfg.batch_size, share)

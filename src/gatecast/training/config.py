@@ -12,6 +12,10 @@ OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
 
 
+#: Windows per batch when neither the config nor the model chooses.
+DEFAULT_BATCH = 256
+
+
 @dataclass
 class TrainerConfig:
     """How a network is trained.
@@ -28,7 +32,9 @@ class TrainerConfig:
             steps; ``onecycle`` warms up then anneals.
         epochs: passes over the training windows; with ``steps_per_epoch`` set, an epoch is
             that many batches drawn at random instead (useful when windows are plentiful).
-        batch_size: windows per batch.
+        batch_size: windows per batch; ``None``: ``DEFAULT_BATCH`` (256), or what the model
+            chooses from its data (the recurrent forecasters: 128 from 20,000 training
+            windows on, see :func:`gatecast.models.recurrent_defaults.batch_size`).
         patience: stop after this many epochs without a better validation loss (``None``:
             never stop early). The weights of the best epoch are kept either way.
         keep_initial: the untrained weights compete with the epochs for "best" on the
@@ -53,7 +59,7 @@ class TrainerConfig:
     gamma: float = 0.1
     epochs: int = 10
     steps_per_epoch: int | None = None
-    batch_size: int = 256
+    batch_size: int | None = None
     patience: int | None = None
     keep_initial: bool = True
     clip_norm: float | None = 1.0
@@ -71,8 +77,8 @@ class TrainerConfig:
             raise ConfigError(f"unknown schedule {self.schedule!r}; use {', '.join(SCHEDULES)}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ConfigError(f"device must be auto, cpu or cuda, got {self.device!r}")
-        positive = {"lr": self.lr, "epochs": self.epochs, "batch_size": self.batch_size,
-                    "step_size": self.step_size}
+        positive = {"lr": self.lr, "epochs": self.epochs, "step_size": self.step_size,
+                    **({"batch_size": self.batch_size} if self.batch_size is not None else {})}
         for name, value in positive.items():
             if not value > 0:
                 raise ConfigError(f"{name} must be > 0, got {value!r}")

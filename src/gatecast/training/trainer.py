@@ -15,6 +15,7 @@ checkpoint, which holds every rank's RNG state.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from gatecast.errors import ConfigError
-from gatecast.training.config import TrainerConfig
+from gatecast.training.config import DEFAULT_BATCH, TrainerConfig
 
 Batch = tuple[tuple[Tensor, ...], Tensor]
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -150,6 +151,8 @@ def train(
     The best epoch is the one with the lowest validation loss (training loss when there is
     no validation source). Checkpoints hold model, optimizer, scheduler, RNG and history.
     """
+    if cfg.batch_size is None:
+        cfg = dataclasses.replace(cfg, batch_size=DEFAULT_BATCH)
     device = resolve_device(cfg.device)
     net.to(device)
     net.train()
