@@ -83,7 +83,8 @@ def batch_size(n_windows: int) -> int:
 
     M4 Hourly (~255k windows, the default pair, 3,000 steps each): OWA 0.453 in 58.2 s with
     128 against 0.449 in 89.1 s with 256 (NF's LSTM: 0.670 in 201.6 s on that machine), so
-    the smaller batch reaches the same accuracy in a third less time. Below, 128 was no
+    the smaller batch reaches about the same accuracy in a third less time (the GRU lost
+    more: 0.456 in 74.3 s against 0.440 with 256, on another machine). Below, 128 was no
     better (23 short monthly / quarterly datasets 0.951 vs 0.952, the 45-point sales series
     0.665 vs 0.402, elecdemand's 17k windows 0.562 vs 0.452; ``benchmarks/defaults.py
     --batch-size 128``, README).
