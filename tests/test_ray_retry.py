@@ -35,7 +35,9 @@ with RayEngine(num_cpus=2, object_store_mb=128, max_retries=2) as engine:
         RayEngine(max_retries=0).map(DieOnce(marker, always=True), [0, 1],
                                      labels=["series 'a'", "series 'b'"])
     except PartitionLostError as exc:
-        print("LOST:", exc)
+        # one write: print("LOST:", exc) writes its parts separately, and Ray's log
+        # forwarding thread can land its "(raylet) A worker died" line between them
+        sys.stdout.write(f"LOST: {exc}\\n")
 print("RETRIED OK")
 """
 
