@@ -269,16 +269,16 @@ class RecurrentForecaster(BaseForecaster):
         quantiles = _quantiles(self.levels) if self.levels else [0.5]
         loss = make_loss("pinball" if self.levels else self.loss, quantiles)
         nets, configs, histories = [], [], []
+        skips = self._skips()
+        # The chosen skip pair shares the chosen step budget: same training time.
+        share = len(skips) if self.skip is None and self.max_steps is None else 1
+        several = len(shapes) * len(skips) * self.ensemble > 1  # checkpoint subfolders
         start = time.perf_counter()
         for _, lb, patch, _ in shapes:
             source, val_source, n_windows = self._member_sources(
                 series, train_part, val_y, val, h_out, lb, covs, hist)
-            skips = self._skips()
-            # The chosen skip pair shares the chosen step budget: same training time.
-            share = len(skips) if self.skip is None and self.max_steps is None else 1
             cfg = self._trainer_config(n_windows, share)
             hidden, layers, head_hidden = capacity(self, n_windows)
-            several = len(shapes) * len(skips) * self.ensemble > 1  # checkpoint subfolders
             for skip in skips:
                 net_cfg = NetworkConfig(
                     kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
