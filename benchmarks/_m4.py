@@ -54,9 +54,33 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
+def out_dir(value: str) -> Path:
+    """``--out``: a folder (made if missing). Checked when the arguments are parsed, so a
+    file named by mistake fails at once instead of after a 20-minute run."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value} is a file; --out names the folder the results CSV is written to")
+    return path
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--series", type=int, default=None, help="first N series only")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=out_dir, default=ROOT / "benchmarks" / "results",
+                        help="folder for the results CSV (default: benchmarks/results)")
+
+
+def merge_rows(path: Path, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``rows`` written to the CSV ``path`` in place of the rows with the same ``keys`` of
+    an earlier run there (other rows kept: a run of some models does not erase the others',
+    and a run on the first 50 series does not replace one on all 414)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        old = pd.read_csv(path)
+        same = old[keys].apply(tuple, axis=1).isin(set(rows[keys].apply(tuple, axis=1)))
+        rows = pd.concat([old[~same], rows], ignore_index=True)
+    rows.to_csv(path, index=False)
+    return rows
 
 
 class Timer:

@@ -186,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{result.seconds_per_iter:.3f} s/iteration")
         console.print(f"{result.name:40s} {shown}")
 
+    # A fresh process's first LSTM training steps run slower than later ones beyond what
+    # each row's own warm-up absorbs (2026-11-29: the first row took 0.24-0.26 s/iteration
+    # against 0.18-0.20 s for the same row timed later in the process), which made the
+    # baseline look slow and every other row look faster: one untimed pass first.
+    kernel_row("process warm-up", nn.LSTM(1, args.hidden, args.layers, batch_first=True),
+               argparse.Namespace(**{**vars(args), "iters": 3, "warmup": 3}))
     lstm = nn.LSTM(1, args.hidden, args.layers, batch_first=True)
     run(lambda: kernel_row("nn.LSTM (fused kernel)", lstm, args))
     for allow_rnn in (False, True):

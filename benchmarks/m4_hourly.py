@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/m4_hourly.py --models naive,snaive,naive2 --series 50
 
 Prints sMAPE / MASE / OWA and fit+predict seconds, then the published scores around
-them, and writes ``benchmarks/results/m4_hourly.csv``.
+them, and updates ``benchmarks/results/m4_hourly.csv``: the models run replace their own
+earlier rows (same model and number of series), the other models' rows stay.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from _m4 import H, M, Timer, add_common_args, load_hourly, machine, published, score
+from _m4 import (
+    H,
+    M,
+    Timer,
+    add_common_args,
+    load_hourly,
+    machine,
+    merge_rows,
+    published,
+    score,
+)
 from gatecast.cli.main import parse_params
 from gatecast.data.validate import validate
 from gatecast.models.registry import accepts, make_model, model_class
@@ -56,10 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{label:12s} sMAPE {s:7.3f}  MASE {m:6.3f}  OWA {o:6.3f}  {t.seconds:8.1f}s")
 
     ours = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.date.today().isoformat()
-    ours.assign(date=stamp, machine=machine(), series=sf.n_series).to_csv(
-        args.out / "m4_hourly.csv", index=False)
+    merge_rows(args.out / "m4_hourly.csv",
+               ours.assign(date=stamp, machine=machine(), series=sf.n_series), ["model", "series"])
 
     table = Table(title=f"M4 Hourly, {sf.n_series} series, h={H}, m={M} ({stamp}, {machine()})")
     for col in ("method", "sMAPE", "MASE", "OWA", "fit+predict s"):

@@ -17,8 +17,9 @@ sMAPE / MASE / OWA):
     same default with a quarter of its step budget (:data:`QUARTER_STEPS` per network, the
     only change): the full default trains to convergence, not to the peers' level.
 
-The ratio column is each row's seconds over the NF LSTM's. Writes
-``benchmarks/results/peers.csv``. ``--steps`` overrides every model's number of optimiser
+The ratio column is each row's seconds over the NF LSTM's. A full run writes
+``benchmarks/results/peers.csv`` afresh (every row from the one run); ``--only`` replaces
+just its own rows there. ``--steps`` overrides every model's number of optimiser
 steps (for smoke tests only: the scores then mean nothing).
 """
 
@@ -41,7 +42,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from _m4 import H, M, Timer, add_common_args, load_hourly, score
+from _m4 import H, M, Timer, add_common_args, load_hourly, merge_rows, score
 from gatecast.data.validate import validate
 from gatecast.models.recurrent import LSTM
 from gatecast.models.registry import make_model
@@ -212,14 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         columns={"smape": "sMAPE", "mase": "MASE", "owa": "OWA"})
     out = out.assign(date=stamp, machine=machine(), series=n_series, steps=steps,
                      threads=torch.get_num_threads())
-    args.out.mkdir(parents=True, exist_ok=True)
-    previous = args.out / "peers.csv"
-    if args.only and previous.is_file():  # a partial run replaces only its own rows
-        old = pd.read_csv(previous)
-        out = pd.concat([old[~old["method"].isin(out["method"])], out], ignore_index=True)
     nf = out.loc[out["method"] == "NF LSTM", "seconds"]
     out["ratio"] = out["seconds"] / (nf.iloc[0] if len(nf) else out["seconds"].iloc[0])
-    out.to_csv(previous, index=False)
+    if args.only:  # a partial run replaces only its own rows
+        merge_rows(args.out / "peers.csv", out, ["method", "series"])
+    else:  # a full run is one run: its rows alone, all measured together
+        args.out.mkdir(parents=True, exist_ok=True)
+        out.to_csv(args.out / "peers.csv", index=False)
     reference = float(nf.iloc[0]) if len(nf) else rows[0].seconds
 
     from neuralforecast import __version__ as nf_version

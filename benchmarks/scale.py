@@ -138,7 +138,9 @@ def train_lstm(sample: pd.DataFrame, steps: int, seed: int, world: int) -> tuple
     wall = time.perf_counter() - start
     epochs = model.history_["seconds"].sum()
     per_epoch = math.ceil(steps / cfg.epochs)
-    samples = per_epoch * cfg.epochs * cfg.batch_size * world
+    # windows trained on, all ranks and both members of the default pair (the batch size
+    # is the forecaster's choice from the data, so it is read back, not assumed)
+    samples = float(model.history_["samples"].sum())
     return model, {"processes": world, "steps": per_epoch * cfg.epochs, "wall": wall,
                    "train_seconds": epochs, "samples_per_s": samples / epochs}
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from gatecast.cli.main import main
+from gatecast.models.registry import RECURRENT
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -107,19 +108,23 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["forecast", "compare", "backtest"])
 def test_recurrent_models_from_the_cli(capsys, csv: Path, tmp_path: Path, command: str) -> None:
+    """Every recurrent model (all seven networks) through forecast, compare and backtest."""
     out = tmp_path / "out.csv"
     model_flag = "--model" if command == "forecast" else "--models"
-    code, _, err = run(capsys, "--quiet", command, str(csv), model_flag, "lstm,gru", "--h", "4",
-                       "--season-length", "12", "--param", "max_steps=5",
+    names = set(RECURRENT)
+    code, _, err = run(capsys, "--quiet", command, str(csv), model_flag, ",".join(RECURRENT),
+                       "--h", "4", "--season-length", "12", "--param", "max_steps=5",
                        "--param", "hidden_size=8", "--output", str(out), "--seed", "1")
     assert code == 0, err
     frame = pd.read_csv(out)
     if command == "forecast":
-        assert {"lstm", "gru"} <= set(frame.columns) and len(frame) == 12
+        assert names <= set(frame.columns) and len(frame) == 12
+        assert frame[sorted(names)].notna().all().all()
     elif command == "compare":
-        assert {"lstm", "gru", "naive", "snaive"} <= set(frame["model"])
+        assert names | {"naive", "snaive"} <= set(frame["model"])
     else:
-        assert {"lstm", "gru", "cutoff"} <= set(frame.columns)
+        assert names | {"cutoff"} <= set(frame.columns)
+        assert frame[sorted(names)].notna().all().all()
 
 
 def test_skip_and_look_back_ensemble_from_the_cli(capsys, csv: Path, tmp_path: Path) -> None:

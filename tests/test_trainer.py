@@ -148,3 +148,15 @@ def test_config_errors() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match="no CUDA"):
             train(fresh(), LOSS, Source(), TrainerConfig(device="cuda"))
+
+
+def test_history_counts_samples_and_training_ignores_a_callers_no_grad() -> None:
+    net = fresh()
+    before = [p.clone() for p in net.parameters()]
+    cfg = TrainerConfig(epochs=2, batch_size=32, steps_per_epoch=5, seed=3)
+    with torch.no_grad():  # e.g. a notebook cell that evaluated something first
+        hist = train(net, LOSS, Source(), cfg).history
+    assert hist["samples"].tolist() == [160, 160]  # 5 steps x 32 windows per epoch
+    assert all(not torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
+    full = train(fresh(), LOSS, Source(n=100), TrainerConfig(epochs=1, batch_size=32)).history
+    assert full["samples"].tolist() == [100]  # one pass: 32 + 32 + 32 + 4

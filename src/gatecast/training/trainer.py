@@ -46,7 +46,7 @@ class BatchSource(Protocol):
 
 @dataclass
 class TrainResult:
-    history: pd.DataFrame  # epoch, train_loss, val_loss, lr, seconds
+    history: pd.DataFrame  # epoch, train_loss, val_loss, lr, seconds, samples (all ranks)
     best_epoch: int
     stopped_early: bool
 
@@ -195,7 +195,8 @@ def train(
     amp = cfg.amp and device.type == "cuda"
     progress = _progress(cfg, rank, cfg.epochs * steps, start_epoch * steps)
     stopped = False
-    with progress as bar:
+    # enable_grad: a caller inside torch.no_grad() (or with grad globally off) still trains
+    with progress as bar, torch.enable_grad():
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
             total, count = 0.0, 0
@@ -224,7 +225,7 @@ def train(
             val_loss = (evaluate_loss(net, loss_fn, val_source, 4 * cfg.batch_size, device)
                         if val_source is not None and len(val_source) else math.nan)
             record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                      "lr": lr, "seconds": time.perf_counter() - t0}
+                      "lr": lr, "seconds": time.perf_counter() - t0, "samples": int(count)}
             history.append(record)
             score = val_loss if not math.isnan(val_loss) else train_loss
             if score < best[0]:
@@ -243,7 +244,9 @@ def train(
                     "model": net.state_dict(), "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict() if sched is not None else {},
                     "rng": torch.get_rng_state(), "epoch": epoch,
-                    "history": torch.tensor([[h[k] for k in keys] for h in history],
+                    # .get: a run resumed from an older checkpoint lacks newer keys
+                    "history": torch.tensor([[h.get(k, math.nan) for k in keys]
+                                             for h in history],
                                             dtype=torch.float64),
                     "history_keys": keys, "best_loss": best[0], "best_epoch": best[1],
                     "best_model": best[2], "bad_epochs": bad_epochs,
