@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             fc = model.fit(sf).predict(H)
         s, m, o = score(train, test, fc, model.name)
         label = name + "".join(f" {p}" for p in args.param) + (
-            f" batch {args.batch_size}" if "trainer" in extra else "")
+            f" batch {args.batch_size}" if args.batch_size and "trainer" in extra else "")
         rows.append({"model": label, "sMAPE": s, "MASE": m, "OWA": o, "seconds": t.seconds})
         console.print(f"{label:12s} sMAPE {s:7.3f}  MASE {m:6.3f}  OWA {o:6.3f}  {t.seconds:8.1f}s")
 

@@ -11,7 +11,12 @@ from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import load
 from gatecast.metrics import rmse
 from gatecast.models.recurrent import GRU, LSTM, RecurrentForecaster
-from gatecast.models.recurrent_defaults import auto_steps, resolve_shapes
+from gatecast.models.recurrent_defaults import (
+    SMALL_DATA,
+    auto_steps,
+    capacity,
+    resolve_shapes,
+)
 from gatecast.training.config import TrainerConfig
 from helpers import seasonal_frame
 
@@ -154,6 +159,18 @@ def test_default_is_a_plain_and_a_seasonal_skip_pair_sharing_the_steps() -> None
     # ...and a budget set by hand is each member's.
     both = LSTM(**kw, max_steps=20).fit(df)
     assert both.history_.groupby("member").size().tolist() == [10, 10]
+
+
+def test_network_size_follows_the_data_unless_set() -> None:
+    # (hidden, layers, head width, head hidden layers): small data a small network with a
+    # two-layer head, large data a larger one with a one-layer head; set values are kept.
+    assert capacity(LSTM(), SMALL_DATA - 1) == (64, 1, 64, 2)
+    assert capacity(LSTM(), SMALL_DATA) == (128, 2, 128, 1)
+    assert capacity(LSTM(head_layers=0, hidden_size=32), SMALL_DATA) == (32, 2, 128, 0)
+    model = LSTM(horizon=6, season_length=12, max_steps=2).fit(seasonal_frame(1, 72))
+    assert model.network_config_.head_layers == 2 and model.network_config_.hidden_size == 64
+    with pytest.raises(ConfigError, match="head_layers"):
+        LSTM(head_layers=-1)
 
 
 def test_seasonal_skip_never_ends_worse_than_seasonal_naive_on_validation() -> None:

@@ -93,10 +93,11 @@ class RecurrentForecaster(BaseForecaster):
             member per length (times ``ensemble`` seeds), median-combined, which takes the
             guesswork out of choosing one (N-BEATS ensembles look-backs the same way).
         season_length: the series' season (used for defaults only).
-        hidden_size, num_layers, head_hidden: the recurrent encoder's width and depth and
-            the head's width; by default 64, 1, 64 below 20,000 training windows and 128,
-            2, 128 above (small data overfits a large network; see
-            :func:`~gatecast.models.recurrent_defaults.capacity`).
+        hidden_size, num_layers, head_hidden, head_layers: the recurrent encoder's width
+            and depth, the MLP head's width and number of hidden layers (0: a linear head);
+            by default 64, 1, 64, 2 below 20,000 training windows and 128, 2, 128, 1 above
+            (small data overfits a large network; a one-layer head scored best on M4
+            Hourly; see :func:`~gatecast.models.recurrent_defaults.capacity`).
         mode: ``direct`` or ``recursive``.
         skip: ``none``; ``naive`` or ``seasonal`` make the network learn the correction to
             that baseline (the window's last value, or its last ``season_length`` values
@@ -107,14 +108,19 @@ class RecurrentForecaster(BaseForecaster):
             look-back) and median-combines them. ``None`` (default): ``("none",
             "seasonal")``, the two sharing the step budget
             (:data:`~gatecast.models.recurrent_defaults.DEFAULT_SKIPS`).
-        normalize: per-window ``standard``, ``mean`` or ``none``.
+        normalize: per-window ``standard``, ``mean`` or ``none``. Standardising (each
+            window minus its mean, over its standard deviation) is the default: M4 Hourly
+            OWA 0.589 against 0.940 with mean scaling, in the first default's setup (README).
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
             ``"auto"`` chooses log / seasonal / first differences from KPSS tests, the
             seasonal strength and Guerrero's Box-Cox lambda on the training series
             (:func:`gatecast.diagnostics.stationarity.common_transform`, one spec for all
             series by majority vote); the choice is ``transform_`` after ``fit``.
-        loss: ``mae``, ``mse``, ``huber`` (or ``pinball``, implied by ``levels``).
+        loss: ``mae`` (default), ``mse``, ``huber`` (or ``pinball``, implied by
+            ``levels``). MAE forecasts the median, which the M4 scores (sMAPE, MASE) reward:
+            the default on M4 Hourly scored OWA 0.453 with it, 0.487 with Huber and 0.502
+            with MSE (README).
         levels: interval levels to train quantile outputs for, e.g. ``(80, 95)``.
         max_steps: optimiser steps in all; ``0`` means ``trainer.epochs`` full passes over
             the windows (the tutorials' epochs).
@@ -144,7 +150,7 @@ class RecurrentForecaster(BaseForecaster):
     dropout: float = 0.0
     patch_size: int | None = None
     head_hidden: int | None = None
-    head_layers: int = 2
+    head_layers: int | None = None
     mode: str = "direct"
     skip: str | tuple[str, ...] | None = None
     normalize: str = "standard"
@@ -186,6 +192,9 @@ class RecurrentForecaster(BaseForecaster):
             (self.season_length >= 1, "season_length must be >= 1"),
             (self.max_steps is None or self.max_steps >= 0, "max_steps must be >= 0"),
             (self.val_size is None or self.val_size >= 0, "val_size must be >= 0"),
+            (self.head_layers is None or (not isinstance(self.head_layers, bool)
+                                          and self.head_layers >= 0),
+             "head_layers must be a whole number >= 0 (0: a linear head) or None"),
             (not (self.mode == "recursive" and self.cell == "seq2seq"),
              "seq2seq decodes all steps itself; use mode='direct'"),
         ]
@@ -278,14 +287,14 @@ class RecurrentForecaster(BaseForecaster):
             source, val_source, n_windows = self._member_sources(
                 series, train_part, val_y, val, h_out, lb, covs, hist)
             cfg = self._trainer_config(n_windows, share)
-            hidden, layers, head_hidden = capacity(self, n_windows)
+            hidden, layers, head_hidden, head_layers = capacity(self, n_windows)
             for skip in skips:
                 net_cfg = NetworkConfig(
                     kind=self.cell, input_size=1 + len(spec.history), look_back=lb,
                     horizon=h_out, future_size=len(spec.future), static_size=len(spec.static),
                     hidden_size=hidden, num_layers=layers, dropout=self.dropout,
                     n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
-                    head_layers=self.head_layers, skip_period=self._skip_period(lb, skip),
+                    head_layers=head_layers, skip_period=self._skip_period(lb, skip),
                 )
                 for _ in range(self.ensemble):
                     i = len(nets)  # member i trains with seed + i
