@@ -23,9 +23,10 @@ class TrainerConfig:
     The defaults (Adam, lr 3e-3, cosine annealing) are the best of a sweep on M4 Hourly
     (constant 1e-3, cosine 1e-2 and 3e-3, one-cycle 3e-3; see the README's benchmark
     section): annealing lets a short run settle instead of ending at a noisy point. The
-    rest, measured with the default LSTM on M4 Hourly (2026-11-29): ``epochs=10`` splits the
-    step budget into ten validation checks (the best kept, a checkpoint each), OWA 0.453
-    against 0.454 as one epoch, so the split costs nothing and gives resume points;
+    rest, measured with the default LSTM on M4 Hourly (2026-11-29, its head then two layers
+    deep): ``epochs=10`` splits the step budget into ten validation checks (the best kept,
+    a checkpoint each), OWA 0.453 against 0.454 as one epoch, so the split costs nothing
+    and gives resume points;
     ``clip_norm=1.0`` is a guard for outliers and spikes (there it never bit: identical
     scores without it), and costs nothing measurable (``benchmarks/trainer_overhead.py``);
     ``patience=None`` because the annealed rate is lowest at the end, where stopping early
