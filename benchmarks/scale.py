@@ -268,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
               " into Parquet files on storage every node reads at full speed; the measured"
               " per-task overhead is paid in parallel; no stragglers, failures or retries;"
               " the LSTM is trained beforehand (training is not in the projection).")
-    if train_rows:
+    if train_rows and parts & {"train", "ddp"}:
+        # only a run that measured training writes its file: the LSTM trained for the
+        # forecast part alone must not replace a DDP comparison made in another run
         tr = pd.DataFrame(train_rows)
         tr.assign(date=stamp).to_csv(args.out / "scale_ddp.csv", index=False)
         print("\n" + tr.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
