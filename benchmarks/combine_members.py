@@ -35,6 +35,9 @@ from rich.console import Console
 from rich.table import Table
 
 import defaults
+from gatecast.data.validate import validate
+from gatecast.evaluation.backtest import fold_cuts, slice_frame
+from gatecast.metrics import mase
 from gatecast.models.recurrent_data import window_stats
 from gatecast.models.registry import make_model
 from gatecast.training.config import TrainerConfig
@@ -71,13 +74,6 @@ RULES: dict[str, Rule] = {
 }
 
 
-def split(df: pd.DataFrame, back: int, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every series cut ``back`` points before its end: (training part, the next h)."""
-    pos = df.groupby("unique_id").cumcount()
-    end = df.groupby("unique_id")["y"].transform("size") - back
-    return df[pos < end], df[(pos >= end) & (pos < end + h)]
-
-
 @torch.no_grad()
 def member_forecasts(model: object, h: int) -> np.ndarray:
     """Each network's own forecasts, ``[members, series, h]`` (the default combines them)."""
@@ -108,29 +104,27 @@ def validation_losses(model: object, train: list[np.ndarray]) -> list[float]:
 
 
 def run_dataset(name: str, seeds: list[int]) -> dict[str, float]:
-    """MASE / seasonal naive of every rule on one dataset, mean over seeds."""
+    """MASE / seasonal naive of every rule on one dataset, mean over seeds. Folds are cut
+    as ``backtest`` cuts them (:func:`~gatecast.evaluation.backtest.fold_cuts`)."""
     df, m, h, windows, _, _ = defaults.load(name)
-    df = df.sort_values(["unique_id", "ds"], kind="stable")
+    sf = validate(df)
+    cuts = [c for c in fold_cuts(sf.lengths, h, windows, h) if c.min() >= 2 * m + h + 2]
+    start = np.zeros(sf.n_series, dtype=np.int64)
     ratios: dict[str, list[float]] = {rule: [] for rule in RULES}
     for seed in seeds:
         scores: dict[str, list[float]] = {rule: [] for rule in [*RULES, "snaive"]}
-        for k in range(windows, 0, -1):
-            train, test = split(df, k * h, h)
-            if train.groupby("unique_id").size().min() < 2 * m + h + 2:
-                continue
+        for cut in cuts:
+            train, test = slice_frame(sf, start, cut), slice_frame(sf, cut, cut + h)
             model = make_model("lstm", season_length=m, horizon=h,
                                trainer=TrainerConfig(seed=seed)).fit(train)
-            ids = list(model.series_)  # the order of the networks' rows
-            past, future = dict(tuple(train.groupby("unique_id")["y"])), dict(
-                tuple(test.groupby("unique_id")["y"]))
-            ys = [past[i].to_numpy(float) for i in ids]
-            truth = np.stack([future[i].to_numpy(float) for i in ids])
-            scale = np.array([np.mean(np.abs(y[m:] - y[:-m])) for y in ys])
+            ys = np.split(train.frame["y"].to_numpy(float), train.indptr[1:-1])
+            truth = test.frame["y"].to_numpy(float).reshape(sf.n_series, h)
             forecasts, losses = member_forecasts(model, h), validation_losses(model, ys)
             snaive = np.stack([np.tile(y[-m:], -(-h // m))[:h] for y in ys])
             combined = {rule: combine(forecasts, losses) for rule, combine in RULES.items()}
             for rule, pred in {**combined, "snaive": snaive}.items():
-                scores[rule].append(float((np.abs(pred - truth).mean(axis=1) / scale).mean()))
+                scores[rule].append(float(np.mean([mase(t, p, y, m) for t, p, y
+                                                   in zip(truth, pred, ys, strict=True)])))
         for rule in RULES:
             ratios[rule].append(np.mean(scores[rule]) / np.mean(scores["snaive"]))
     return {rule: float(np.mean(v)) for rule, v in ratios.items()}

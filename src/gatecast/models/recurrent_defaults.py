@@ -122,8 +122,9 @@ def capacity(model: Any, n_windows: int) -> tuple[int, int, int, int]:
 #: (:func:`auto_steps`; each keeps at least ``MIN_STEPS``). M4 Hourly (414 series, same
 #: machine and day): OWA 0.475 for one plain network with 6,000 steps, 0.483 for one
 #: seasonal-skip network, 0.449 for this pair at 3,000 steps each (110 s), 0.438 at 6,000
-#: each (186 s), all in batches of 256 (with the default 128 there: 0.453, see
-#: :func:`batch_size`). On 23 monthly / quarterly datasets (9 the defaults were compared on, 14
+#: each (186 s), all in batches of 256 and with a two-layer head (with today's defaults
+#: there, batches of 128 and a one-layer head: 0.441, see :func:`batch_size` and
+#: :func:`capacity`). On 23 monthly / quarterly datasets (9 the defaults were compared on, 14
 #: held out; ``benchmarks/defaults.py``), geometric mean of MASE / seasonal naive with the
 #: look-back bound of :func:`resolve_shapes` and the trainer's ``keep_initial``: 1.060 for
 #: one plain network, 0.952 for the pair (0.929 on the nine, 0.967 on the held-out 14).
