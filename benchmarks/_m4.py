@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -14,7 +15,8 @@ from gatecast.data.frame import read_m4
 from gatecast.metrics import NAIVE2_HOURLY_MASE, NAIVE2_HOURLY_SMAPE, m4_scores, owa
 
 ROOT = Path(__file__).resolve().parents[1]
-M4_DIR = ROOT.parent / "shared" / "data" / "m4"
+#: ``GATECAST_M4_DIR`` points elsewhere (e.g. a copy carried to a GPU machine).
+M4_DIR = Path(os.environ.get("GATECAST_M4_DIR", ROOT.parent / "shared" / "data" / "m4"))
 H, M = 48, 24
 
 

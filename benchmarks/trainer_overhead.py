@@ -50,7 +50,9 @@ from rich.console import Console
 from rich.table import Table
 from torch import Tensor, nn
 
+from gatecast.data.frame import read_m4
 from gatecast.data.grouped import GroupedArray
+from gatecast.data.validate import validate
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.models.recurrent_data import WindowSource
 from gatecast.nn import NetworkConfig, build_network
@@ -112,12 +114,9 @@ def lstm_flops_per_sample_step(input_size: int, hidden: int, layers: int) -> flo
     return total
 
 
-def load_series() -> tuple[GroupedArray, str]:
-    if M4_TRAIN.is_file():
-        from gatecast.data.frame import read_m4
-        from gatecast.data.validate import validate
-
-        (train_frame,) = read_m4(M4_TRAIN)
+def load_series(m4_train: Path = M4_TRAIN) -> tuple[GroupedArray, str]:
+    if m4_train.is_file():
+        (train_frame,) = read_m4(m4_train)
         sf = validate(train_frame, freq=1)
         return sf.grouped(), f"M4 Hourly, {sf.n_series} series"
     rng = np.random.default_rng(0)
@@ -151,38 +150,49 @@ class TimedSource:
         return self.source.batch(idx)
 
 
-def bare_loop(source: WindowSource, steps: int, warmup: int) -> tuple[float, float]:
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bare_loop(source: WindowSource, steps: int, warmup: int, device: torch.device,
+              amp: bool = False) -> tuple[float, float]:
     """(median, mean) seconds per step of forward + MAE + backward + Adam on pre-built
-    tensors."""
+    tensors already on ``device`` (on CUDA: cuDNN's fused LSTM, the floor)."""
     rng = np.random.default_rng(1)
-    batches: list[tuple[tuple[Tensor, ...], Tensor]] = [
-        source.batch(rng.integers(0, len(source), BATCH)) for _ in range(warmup + steps)
-    ]
-    net = make_net()
+    batches: list[tuple[tuple[Tensor, ...], Tensor]] = []
+    for _ in range(warmup + steps):
+        inputs, target = source.batch(rng.integers(0, len(source), BATCH))
+        batches.append((tuple(t.to(device) for t in inputs), target.to(device)))
+    net = make_net().to(device)
     net.train()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = make_loss("mae", [0.5])
     times = []
     for inputs, target in batches:
+        _sync(device)
         start = time.perf_counter()
-        loss = loss_fn(net(*inputs), target)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = loss_fn(net(*inputs), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        _sync(device)
         times.append(time.perf_counter() - start)
     timed = times[warmup:]
     return statistics.median(timed), sum(timed) / steps
 
 
-def gatecast_loop(source: WindowSource, steps: int, warmup: int, clip: float | None
-                  ) -> tuple[float, float]:
+def gatecast_loop(source: WindowSource, steps: int, warmup: int, clip: float | None,
+                  device: torch.device, amp: bool = False) -> tuple[float, float]:
     """(median, mean) seconds per step of one ``train()`` call of ``warmup + steps`` steps;
     the mean runs from the first timed step to the return of ``train()``."""
     cfg = TrainerConfig(batch_size=BATCH, epochs=1, steps_per_epoch=warmup + steps,
-                        clip_norm=clip, device="cpu", seed=1)
+                        clip_norm=clip, device=device.type, amp=amp, seed=1)
     timed = TimedSource(source)
     net = make_net()
     train(net, make_loss("mae", [0.5]), timed, cfg)
+    _sync(device)
     end = time.perf_counter()
     stamps = [*timed.stamps[warmup:], end]
     gaps = np.diff(stamps)[:-1]  # whole steps only: the last gap holds train()'s epilogue
@@ -197,14 +207,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="interleaved repeats; each case keeps its fastest")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: torch's choice)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (on CUDA the bare loop"
+                        " is cuDNN's fused LSTM: the floor)")
+    parser.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA only)")
+    parser.add_argument("--data", type=Path, default=M4_TRAIN,
+                        help="M4 Hourly-train.csv (default: ../shared/data/m4)")
     args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda asked for but no CUDA GPU is available")
+    if args.amp and device.type != "cuda":
+        parser.error("--amp needs --device cuda")
     if args.threads:
         torch.set_num_threads(args.threads)
 
     console = Console(width=None if sys.stdout.isatty() else 170)
     started = dt.datetime.now()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    ga, data_label = load_series()
+    ga, data_label = load_series(args.data)
     windows = make_windows(ga, WindowSpec(LOOK_BACK, HORIZON))
     source = WindowSource(windows, "standard", HORIZON)
     console.print(f"{data_label}: {len(source):,} windows of {LOOK_BACK}+{HORIZON}")
@@ -215,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         Case("gatecast train(), clip_norm=1.0", note="the default: + global-norm clipping"),
     ]
     runs = [
-        lambda: bare_loop(source, args.steps, args.warmup),
-        lambda: gatecast_loop(source, args.steps, args.warmup, None),
-        lambda: gatecast_loop(source, args.steps, args.warmup, 1.0),
+        lambda: bare_loop(source, args.steps, args.warmup, device, args.amp),
+        lambda: gatecast_loop(source, args.steps, args.warmup, None, device, args.amp),
+        lambda: gatecast_loop(source, args.steps, args.warmup, 1.0, device, args.amp),
     ]
     for repeat in range(args.repeats):
         for case, run in zip(cases, runs, strict=True):
@@ -228,13 +248,17 @@ def main(argv: list[str] | None = None) -> int:
 
     threads = torch.get_num_threads()
     flops_step = lstm_flops_per_sample_step(1, HIDDEN, LAYERS) * BATCH * LOOK_BACK
-    peak, peak_how = peak_gflops(threads)
+    if device.type == "cuda":
+        peak, peak_how = None, f"{torch.cuda.get_device_name(device)}; bare loop = cuDNN floor"
+    else:
+        peak, peak_how = peak_gflops(threads)
     floor, floor_mean = cases[0].median, cases[0].mean
     title = (
         f"Training loop overhead: 2-layer LSTM({HIDDEN}) + 2x128 head, batch {BATCH} x "
         f"{LOOK_BACK} steps, horizon {HORIZON}, MAE, Adam; {args.steps} timed steps after "
         f"{args.warmup} warm-up, fastest of {args.repeats}\n"
         f"{started:%Y-%m-%d %H:%M}, {machine()}, torch {torch.__version__}, {threads} threads, "
+        f"device {device}{' bf16 autocast' if args.amp else ''}, "
         f"load average at start {load:.1f}; data: {data_label}"
     )
     table = Table(title=title)
