@@ -44,20 +44,68 @@ class UI:
             return
         if self.quiet:
             return
+        shown, hidden = fit_columns(df, self.console.width)
         table = Table(title=title)
         index_name = df.index.name or ""
         table.add_column(index_name, style="bold")
-        for col in df.columns:
-            table.add_column(str(col), justify="right")
-        for idx, row in df.iterrows():
-            table.add_row(str(idx), *(_fmt(v) for v in row))
+        for col in shown:
+            table.add_column(HEADERS.get(str(col), str(col)), justify="right")
+        for idx, row in df[shown].iterrows():
+            table.add_row(str(idx), *(_cell(col, v) for col, v in row.items()))
         self.console.print(table)
+        notes = [text for key, text in LEGEND.items() if key in shown]
+        if hidden:
+            notes.append(f"not shown at {self.console.width} columns: "
+                         f"{', '.join(HEADERS.get(c, c) for c in hidden)} (--json shows all)")
+        for note in notes:
+            self.console.print(note, style="dim")
 
     def done(self, message: str, payload: dict[str, Any] | None = None) -> None:
         if self.as_json:
             print(json.dumps(payload or {"message": message}, default=str))
         elif not self.quiet:
             self.console.print(message)
+
+
+#: Short headers for the leaderboard's columns, so it fits an 80-column terminal.
+HEADERS = {"smape": "sMAPE", "mase": "MASE", "mae": "MAE", "rmse": "RMSE", "mape": "MAPE",
+           "fit_seconds": "fit s", "predict_seconds": "pred s", "skill_naive": "skill",
+           "verdict": "verdict", "coverage": "cover", "msis": "MSIS"}
+#: Verdicts in one word; the legend under the table says what each means.
+VERDICTS = {"persistence": "SHIFT", "worse than baseline": "worse", "ok": "ok"}
+LEGEND = {
+    "skill_naive": "skill: 1 - MSE / MSE(naive) on the same points; > 0 beats naive",
+    "verdict": "verdict: SHIFT = last value shifted right; worse = loses to a naive",
+}
+#: Columns given up first when the table is wider than the terminal.
+DROP_ORDER = ("predict_seconds", "rmse", "mae", "mape", "fit_seconds", "coverage", "msis")
+
+
+def fit_columns(df: pd.DataFrame, width: int) -> tuple[list[str], list[str]]:
+    """The columns to show in ``width`` characters, and those left out (least needed
+    first): each column needs its widest cell plus rich's three characters of padding."""
+    def need(col: str) -> int:
+        cells = [_cell(col, v) for v in df[col]] + [HEADERS.get(col, col)]
+        return max(len(c) for c in cells) + 3
+
+    index = max([len(str(i)) for i in df.index] + [len(str(df.index.name or ""))]) + 4
+    shown = [str(c) for c in df.columns]
+    hidden: list[str] = []
+    for col in DROP_ORDER:
+        if index + sum(need(c) for c in shown) <= width:
+            break
+        if col in shown:
+            shown.remove(col)
+            hidden.append(col)
+    return shown, hidden
+
+
+def _cell(col: object, value: Any) -> str:
+    if col == "verdict":
+        return VERDICTS.get(str(value), str(value))
+    if str(col).endswith("_seconds") and isinstance(value, (float, np.floating)):
+        return "-" if np.isnan(value) else f"{value:.2f}"
+    return _fmt(value)
 
 
 def _fmt(value: Any) -> str:
