@@ -15,35 +15,9 @@ import torch
 
 from gatecast.data.grouped import GroupedArray
 from gatecast.data.windows import Windows
-from gatecast.errors import ConfigError
+from gatecast.models.kernels.windows import EPS, NORMALIZERS, tail_windows, window_stats
 
-NORMALIZERS = ("standard", "robust", "mean", "none")
-EPS = 1e-8
-
-
-def window_stats(x: np.ndarray, how: str) -> tuple[np.ndarray, np.ndarray]:
-    """Location and scale of each input window ``x [batch, look_back]`` -> ``[batch, 1]``."""
-    if how == "standard":
-        loc = x.mean(axis=1, keepdims=True)
-        scale = x.std(axis=1, keepdims=True)
-        # A flat window has no spread: fall back to its level so the scale stays meaningful.
-        flat = scale < EPS * (1 + np.abs(loc))
-        scale = np.where(flat, np.maximum(np.abs(loc), 1.0), scale)
-        return loc, scale
-    if how == "robust":
-        loc = np.median(x, axis=1, keepdims=True)
-        scale = np.median(np.abs(x - loc), axis=1, keepdims=True)
-        # More than half the window equal: the MAD is 0, fall back to the std, then the level.
-        std = x.std(axis=1, keepdims=True)
-        scale = np.where(scale < EPS * (1 + np.abs(loc)), std, scale)
-        scale = np.where(scale < EPS * (1 + np.abs(loc)), np.maximum(np.abs(loc), 1.0), scale)
-        return loc, scale
-    if how == "mean":
-        scale = np.abs(x).mean(axis=1, keepdims=True)
-        return np.zeros_like(scale), np.where(scale < EPS, 1.0, scale)
-    if how == "none":
-        return np.zeros((x.shape[0], 1)), np.ones((x.shape[0], 1))
-    raise ConfigError(f"unknown normalize {how!r}; use {', '.join(NORMALIZERS)}")
+__all__ = ["EPS", "NORMALIZERS", "WindowSource", "split_tail", "tail_windows", "window_stats"]
 
 
 @dataclass
@@ -122,13 +96,6 @@ def to_tensors(x: np.ndarray, y: np.ndarray, normalize: str, horizon: int,
     yn = torch.from_numpy(((y - loc) / scale).astype(np.float32))  # [b, H]
     b = x.shape[0]
     return (xn, _f32(future, (b, horizon, 0)), _f32(static, (b, 0))), yn
-
-
-def tail_windows(ga: GroupedArray, look_back: int) -> np.ndarray:
-    """The last ``look_back`` values of each series, left edge-padded: ``[n, look_back]``."""
-    pos = ga.indptr[1:, None] - look_back + np.arange(look_back)[None, :]
-    pos = np.maximum(pos, ga.indptr[:-1, None])
-    return ga.values[pos]
 
 
 def split_tail(ga: GroupedArray, n: int) -> tuple[GroupedArray, np.ndarray]:
