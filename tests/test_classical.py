@@ -344,7 +344,7 @@ def test_sarima_error_says_what_season_length_to_use() -> None:
         (lambda: ETS(model="AAA", season_length=12), 23),
         (lambda: ETS(), 6),
         (lambda: Theta(), 4),
-        (lambda: ARIMAGARCH(), 50),
+        (lambda: ARIMAGARCH(), 20),
     ],
 )
 def test_too_short_series_is_named(make: Callable[[], LocalForecaster], short: int) -> None:

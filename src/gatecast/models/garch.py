@@ -27,6 +27,7 @@ ones, conservative beyond one step (a sum of several innovations is closer to no
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,8 +54,11 @@ from gatecast.models.base import Intervals
 GARCH_DISTS: tuple[str, ...] = ("normal", "t", "skewt", "ged")
 
 # GARCH on fewer residuals than this rarely identifies alpha and beta: the likelihood is
-# flat and estimates sit on the boundary.
+# flat and estimates sit on the boundary. Between MIN_SHORT_GARCH_RESIDUALS and this the
+# GARCH is still fitted (a tutorial's 45-point series must be able to run the comparison),
+# with a warning that its intervals rest on little data; below it the fit is refused.
 MIN_GARCH_RESIDUALS = 50
+MIN_SHORT_GARCH_RESIDUALS = 20
 
 
 def arima_psi_weights(coef: Mapping[str, float], arma: Sequence[int], h: int) -> np.ndarray:
@@ -104,7 +108,8 @@ class ARIMAGARCH(StatsForecastModel):
     The GARCH is fitted on the ARIMA residuals after the first ``d + D m + p + P m`` (where
     differencing and the conditional AR start leave them near zero), scaled to unit
     variance for the optimiser; the variance path is scaled back. Minimum length: the
-    ARIMA's plus 50 residuals for the GARCH.
+    ARIMA's plus 20 residuals for the GARCH; below 50 residuals a warning says that the
+    GARCH parameters, and so the intervals, are estimated on too little data to trust.
     """
 
     order: tuple[int, int, int] = (1, 0, 0)
@@ -134,7 +139,7 @@ class ARIMAGARCH(StatsForecastModel):
         arima = arima_min_length(
             self.order, self.seasonal_order, self.season_length, self.include_mean
         )
-        return max(arima, self._burn() + MIN_GARCH_RESIDUALS)
+        return max(arima, self._burn() + MIN_SHORT_GARCH_RESIDUALS)
 
     def _hint(self) -> str:
         return "try p=1, q=1, dist='normal', a simpler ARIMA order, or plain ARIMA"
@@ -160,7 +165,7 @@ class ARIMAGARCH(StatsForecastModel):
         return r[np.isfinite(r)]
 
     def _scaled(self, r: np.ndarray, scale: float, i: int, y: np.ndarray) -> np.ndarray:
-        if r.size < MIN_GARCH_RESIDUALS or not np.isfinite(scale) or scale <= 0:
+        if r.size < MIN_SHORT_GARCH_RESIDUALS or not np.isfinite(scale) or scale <= 0:
             prefix = f"{self.name} fit failed for series"
             suffix = (
                 " (the ARIMA residuals have no variation to model, or too few are finite);"
@@ -174,6 +179,13 @@ class ARIMAGARCH(StatsForecastModel):
 
     def _fit_partition(self, ga: GroupedArray) -> list[dict[str, Any]]:
         states = []
+        short = [r for r in (len(y) - self._burn() for y in ga) if r < MIN_GARCH_RESIDUALS]
+        if short:
+            warnings.warn(
+                f"{self.name}: {len(short)} series have fewer than {MIN_GARCH_RESIDUALS} ARIMA"
+                f" residuals (fewest {min(short)}); their GARCH parameters are estimated on"
+                " little data, so treat their intervals as rough and compare with ARIMA's",
+                UserWarning, stacklevel=2)
         for i, y in enumerate(ga):
             arima = fit_arima(
                 self._new_model, "CSS-ML", y, i, f"{self.name} ARIMA fit", self._hint()
