@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,11 @@ import pandas as pd
 SMALL_ENV = "GATECAST_EXAMPLES_SMALL"
 
 
-def parse_args(name: str, description: str) -> argparse.Namespace:
-    """``--small`` (or GATECAST_EXAMPLES_SMALL=1) for a reduced run; ``--output DIR``."""
+def parse_args(name: str, description: str,
+               add_options: Callable[[argparse.ArgumentParser], None] | None = None
+               ) -> argparse.Namespace:
+    """``--small`` (or GATECAST_EXAMPLES_SMALL=1) for a reduced run; ``--output DIR``;
+    ``add_options(parser)`` adds a script's own options."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--small", action="store_true",
                         help=f"a reduced run in seconds (also: {SMALL_ENV}=1)")
@@ -23,6 +27,8 @@ def parse_args(name: str, description: str) -> argparse.Namespace:
                         help="folder for the figures")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    if add_options is not None:
+        add_options(parser)
     args = parser.parse_args()
     args.small = args.small or os.environ.get(SMALL_ENV, "") not in ("", "0")
     args.output = Path(args.output)

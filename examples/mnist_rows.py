@@ -6,7 +6,9 @@ linear head on the last step, cross-entropy, Adam lr 0.001, batch 128, 10 epochs
 accuracy. The mission gives the set-up but no accuracy figure, so the tutorial row reads
 n/a and the tutorial's set-up is rerun here in gatecast instead.
 
-Data: the 10,000 MNIST test digits (IDX files in ../shared/data/mnist, or ``--data``),
+Data: the 10,000 MNIST test digits (the IDX files ``t10k-images-idx3-ubyte[.gz]`` and
+``t10k-labels-idx1-ubyte[.gz]``; ``--data DIR``, by default ``../shared/data/mnist`` beside
+the repository: the digits are not bundled),
 split 8,000 / 2,000 with seed 0, exactly as ``benchmarks/mnist_rows.py`` does. Two
 classifiers, both :class:`gatecast.classify.SequenceClassifier`:
 
@@ -15,12 +17,14 @@ classifiers, both :class:`gatecast.classify.SequenceClassifier`:
   digits: AdamW 2e-3 with cosine annealing, batch 64, 30 epochs, dropout 0.1, and random
   ±2-pixel shifts of the training digits (``shift_augment=2``).
 
-    python examples/mnist_rows.py            # a few minutes on a laptop CPU
-    python examples/mnist_rows.py --small    # 1,000 / 500 digits, a few epochs, seconds
+    python examples/mnist_rows.py --data DIR            # a few minutes on a laptop CPU
+    python examples/mnist_rows.py --data DIR --small    # 1,000 / 500 digits, a few epochs
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -28,15 +32,40 @@ import numpy as np
 from _common import Row, parse_args, print_table
 
 from gatecast.classify import SequenceClassifier, accuracy, confusion_matrix, load_mnist
+from gatecast.errors import DataError
 from gatecast.plotting import plot_loss_curves
 from gatecast.training.config import TrainerConfig
 
+#: Where the digits are looked for without ``--data``: ``../shared/data/mnist`` from the
+#: repository root.
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="folder with the MNIST test IDX files (default: %(default)s)")
+
+
+def missing(folder: Path) -> list[str]:
+    """The IDX files (plain or gzipped) that ``folder`` lacks."""
+    return [f for f in FILES
+            if not (folder / f).is_file() and not (folder / f"{f}.gz").is_file()]
 
 
 def main() -> None:
-    args = parse_args("mnist_rows", "MNIST read row by row by a 2-layer LSTM(128)")
-    images, labels = load_mnist(DATA)  # uint8 [10000, 28, 28], uint8 [10000]
+    args = parse_args("mnist_rows", "MNIST read row by row by a 2-layer LSTM(128)",
+                      data_option)
+    lacking = missing(args.data)
+    if lacking:
+        print(f"mnist_rows: no MNIST digits in {args.data} (missing {', '.join(lacking)});"
+              " pass --data DIR, a folder with the MNIST test IDX files", file=sys.stderr)
+        sys.exit(2)
+    try:
+        images, labels = load_mnist(args.data)  # uint8 [10000, 28, 28], uint8 [10000]
+    except DataError as exc:
+        print(f"mnist_rows: {exc}", file=sys.stderr)
+        sys.exit(2)
     perm = np.random.default_rng(0).permutation(labels.size)
     n_train, n_test = (1000, 500) if args.small else (8000, 2000)
     train, test = np.sort(perm[:n_train]), np.sort(perm[8000:8000 + n_test])

@@ -96,8 +96,8 @@ class RecurrentForecaster(BaseForecaster):
         hidden_size, num_layers, head_hidden, head_layers: the recurrent encoder's width
             and depth, the MLP head's width and number of hidden layers (0: a linear head);
             by default 64, 1, 64, 2 below 20,000 training windows and 128, 2, 128, 1 above
-            (small data overfits a large network; a one-layer head scored best on M4
-            Hourly; see :func:`~gatecast.models.recurrent_defaults.capacity`).
+            (small data overfits a large network; see
+            :func:`~gatecast.models.recurrent_defaults.capacity`).
         mode: ``direct`` or ``recursive``.
         skip: ``none``; ``naive`` or ``seasonal`` make the network learn the correction to
             that baseline (the window's last value, or its last ``season_length`` values
@@ -109,8 +109,7 @@ class RecurrentForecaster(BaseForecaster):
             "seasonal")``, the two sharing the step budget
             (:data:`~gatecast.models.recurrent_defaults.DEFAULT_SKIPS`).
         normalize: per-window ``standard``, ``mean`` or ``none``. Standardising (each
-            window minus its mean, over its standard deviation) is the default: M4 Hourly
-            OWA 0.589 against 0.940 with mean scaling, in the first default's setup (README).
+            window minus its mean, over its standard deviation) is the default.
         transform: per-series transform spec fitted on the training data, e.g. ``"diff"``
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
             ``"auto"`` chooses log / seasonal / first differences from KPSS tests, the
@@ -118,9 +117,7 @@ class RecurrentForecaster(BaseForecaster):
             (:func:`gatecast.diagnostics.stationarity.common_transform`, one spec for all
             series by majority vote); the choice is ``transform_`` after ``fit``.
         loss: ``mae`` (default), ``mse``, ``huber`` (or ``pinball``, implied by
-            ``levels``). MAE forecasts the median, which the M4 scores (sMAPE, MASE) reward:
-            the default on M4 Hourly (with its head then two layers deep) scored OWA 0.453
-            with it, 0.487 with Huber and 0.502 with MSE (README).
+            ``levels``). MAE forecasts the median, which the M4 scores (sMAPE, MASE) reward.
         levels: interval levels to train quantile outputs for, e.g. ``(80, 95)``.
         max_steps: optimiser steps in all; ``0`` means ``trainer.epochs`` full passes over
             the windows (the tutorials' epochs).

@@ -1,7 +1,8 @@
 """Defaults the recurrent forecasters choose from the data: shapes, training steps, size.
 
 Each is a function of the forecaster's parameters (``None`` means "choose") and of the data
-it is fitted on, documented with the measurement behind it.
+it is fitted on. Why each default is what it is, with the measurements behind it:
+``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ def resolve_shapes(model: Any, lengths: np.ndarray, look_back: int | None = None
     The chosen look-back is ``max(3 h, 7 m, 8)`` (a week of hourly data, seven years of
     monthly), cut where a typical series is too short for it: the series must keep at
     least ``m`` training windows, one forecast origin per phase of the season. Without that
-    bound a 72-point monthly series trained one network on a single window (look-back 24
-    for 36 points and h = 12), which it memorised. With it (and the rest of the small-data
-    default, see :data:`DEFAULT_SKIPS`) MASE / seasonal naive went 1.013 -> 1.004 on 23
-    monthly / quarterly datasets (``benchmarks/defaults.py``, README).
+    bound a 72-point monthly series would train one network on a single window (look-back
+    24 for 36 points and h = 12), which it memorises.
     """
     m = model.season_length
     h_out = model.horizon or (m if m > 1 else 1)
@@ -67,10 +66,9 @@ def auto_steps(n_windows: int, batch_size: int, share: int = 1) -> int:
     the default pair share it), each network keeping at least ``MIN_STEPS``.
 
     Grows with the data but slower than one full pass, so large datasets train in
-    minutes: M4 Hourly (~255k windows, ~1,000 batches of 256) gets 6,000 steps, which
-    measured OWA 0.467 against 0.517 for 4,000 steps at a constant rate and 0.589 for
-    1,500 (one network); the default pair trains 3,000 each. A single short series gets
-    the floor of 300 steps per network.
+    minutes: M4 Hourly (~255k windows, ~1,000 batches of 256) gets 6,000 steps, 3,000 for
+    each network of the default pair. A single short series gets the floor of 300 steps
+    per network.
     """
     batches = n_windows / batch_size
     total = int(np.clip(190 * batches**0.5, MIN_STEPS, MAX_STEPS))
@@ -79,15 +77,8 @@ def auto_steps(n_windows: int, batch_size: int, share: int = 1) -> int:
 
 def batch_size(n_windows: int) -> int:
     """Windows per batch when the trainer config leaves it ``None``: 256 below
-    ``SMALL_DATA`` training windows, 128 from there on.
-
-    M4 Hourly (~255k windows, the default pair, 3,000 steps each): OWA 0.453 in 58.2 s with
-    128 against 0.449 in 89.1 s with 256 (NF's LSTM: 0.670 in 201.6 s on that machine), so
-    the smaller batch reaches about the same accuracy in a third less time (the GRU lost
-    more: 0.456 in 74.3 s against 0.440 with 256, on another machine). Below, 128 was no
-    better (23 short monthly / quarterly datasets 0.951 vs 0.952, the 45-point sales series
-    0.665 vs 0.402, elecdemand's 17k windows 0.562 vs 0.452; ``benchmarks/defaults.py
-    --batch-size 128``, README).
+    ``SMALL_DATA`` training windows, 128 from there on (on large data the smaller batch
+    reaches about the same accuracy in less time; on small data it does not help).
     """
     return 256 if n_windows < SMALL_DATA else 128
 
@@ -97,18 +88,8 @@ def capacity(model: Any, n_windows: int) -> tuple[int, int, int, int]:
 
     Below ``SMALL_DATA`` training windows (one monthly or yearly series, a daily series
     of a few years) a 1-layer LSTM(64) with a 64-wide head of 2 hidden layers; above, 2
-    layers of 128 with a 128-wide head of 1 hidden layer.
-    Measured (MASE relative to seasonal naive, 3-fold backtests, mean of seeds 0-2):
-    airline 0.871 with 64x1 against 1.239 with 128x2 (seed 0), sunspots 1.022 against
-    1.094, the random-walk stock 1.057 (seeds 1-2) against 1.232; the noisy sine (10k
-    windows) 0.712 with 32x1 against 0.736; M4 Hourly (~255k windows) keeps 128x2
-    (OWA 0.471 on 2026-11-25; with the plain + seasonal-skip pair, 0.449, see
-    :data:`DEFAULT_SKIPS`). The head's depth on M4 Hourly (the default pair, 2026-11-29):
-    OWA 0.441 with one hidden layer against 0.453 with two (seed 1: 0.444 against 0.461;
-    the GRU 0.446 against 0.456), 0.454 with none (a linear head), 0.469 with three; on
-    the 23 short monthly / quarterly datasets one layer was within noise of two (0.942
-    against 0.952) and worse on the 45-point sales series (0.595 against 0.402), so small
-    data keep two. ``benchmarks/defaults.py`` measures the defaults end to end.
+    layers of 128 with a 128-wide head of 1 hidden layer: small data overfits a large
+    network. ``benchmarks/defaults.py`` measures the defaults end to end.
     """
     small = n_windows < SMALL_DATA
     return (model.hidden_size or (64 if small else 128),
@@ -119,13 +100,6 @@ def capacity(model: Any, n_windows: int) -> tuple[int, int, int, int]:
 
 #: The skip kinds trained when ``skip`` is not set: a plain network and one learning the
 #: correction to seasonal naive, median-combined, sharing the automatic step budget
-#: (:func:`auto_steps`; each keeps at least ``MIN_STEPS``). M4 Hourly (414 series, same
-#: machine and day): OWA 0.475 for one plain network with 6,000 steps, 0.483 for one
-#: seasonal-skip network, 0.449 for this pair at 3,000 steps each (110 s), 0.438 at 6,000
-#: each (186 s), all in batches of 256 and with a two-layer head (with today's defaults
-#: there, batches of 128 and a one-layer head: 0.441, see :func:`batch_size` and
-#: :func:`capacity`). On 23 monthly / quarterly datasets (9 the defaults were compared on, 14
-#: held out; ``benchmarks/defaults.py``), geometric mean of MASE / seasonal naive with the
-#: look-back bound of :func:`resolve_shapes` and the trainer's ``keep_initial``: 1.060 for
-#: one plain network, 0.952 for the pair (0.929 on the nine, 0.967 on the held-out 14).
+#: (:func:`auto_steps`; each keeps at least ``MIN_STEPS``). Their errors differ, so the
+#: median of the two beats either alone (``docs/decisions.md``).
 DEFAULT_SKIPS = ("none", "seasonal")

@@ -20,17 +20,13 @@ DEFAULT_BATCH = 256
 class TrainerConfig:
     """How a network is trained.
 
-    The defaults (Adam, lr 3e-3, cosine annealing) are the best of a sweep on M4 Hourly
-    (constant 1e-3, cosine 1e-2 and 3e-3, one-cycle 3e-3; see the README's benchmark
-    section): annealing lets a short run settle instead of ending at a noisy point. The
-    rest, measured with the default LSTM on M4 Hourly (2026-11-29, its head then two layers
-    deep): ``epochs=10`` splits the step budget into ten validation checks (the best kept,
-    a checkpoint each), OWA 0.453 against 0.454 as one epoch, so the split costs nothing
-    and gives resume points;
-    ``clip_norm=1.0`` is a guard for outliers and spikes (there it never bit: identical
-    scores without it), and costs nothing measurable (``benchmarks/trainer_overhead.py``);
-    ``patience=None`` because the annealed rate is lowest at the end, where stopping early
-    would cut the best part, and the best epoch's weights are kept either way.
+    Adam with lr 3e-3 and cosine annealing: annealing lets a short run settle instead of
+    ending at a noisy point. ``epochs=10`` splits the step budget into ten validation
+    checks (the best kept, a checkpoint each), which gives resume points;
+    ``clip_norm=1.0`` is a guard for outliers and spikes; ``patience=None`` because the
+    annealed rate is lowest at the end, where stopping early would cut the best part, and
+    the best epoch's weights are kept either way. The measurements behind each:
+    ``docs/decisions.md``.
 
     Attributes:
         optimizer: ``adam``, ``adamw``, ``rmsprop`` or ``sgd`` (momentum 0.9).
@@ -48,8 +44,7 @@ class TrainerConfig:
         keep_initial: the untrained weights compete with the epochs for "best" on the
             validation loss (as epoch -1; ties keep them): a network built to start as a
             baseline (a forecaster with ``skip``: seasonal naive) then never ends worse than
-            that baseline on validation. On 23 short monthly / quarterly datasets this took
-            the default's MASE / seasonal naive from 1.004 to 0.952 (README).
+            that baseline on validation.
         clip_norm: clip the gradient's global norm (``None``: no clipping).
         seed: seeds batch order, initialisation and dropout: same seed, same weights.
         device: ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
