@@ -198,9 +198,9 @@ def threads_for(work: float, setting: int | None = None) -> int:
     if fixed is not None:
         return fixed
     cores = available_cores()
-    if choose_threads(work, cores) == 1:
-        return 1
-    busy = 0.0 if os.environ.get(ENV_BUDGET) else busy_cores()
+    busy = 0.0
+    if choose_threads(work, cores) > 1 and not os.environ.get(ENV_BUDGET):
+        busy = busy_cores()
     n = choose_threads(work, cores, busy)
     log.debug("%d thread(s): work %.3g, %d core(s), %.1f busy", n, work, cores, busy)
     return n
@@ -211,7 +211,8 @@ def worker_threads(workers: int) -> int:
     fixed = user_threads()
     if fixed is not None:
         return fixed
-    return choose_threads(math.inf, available_cores(), busy_cores(), workers)
+    enough = float(MAX_THREADS * WORK_PER_THREAD)  # the work does not limit a worker's share
+    return choose_threads(enough, available_cores(), busy_cores(), workers)
 
 
 @contextlib.contextmanager
