@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from gatecast import threads
+from gatecast.cli.main import build_models, build_parser, main
 from gatecast.engine.local import LocalEngine
 from gatecast.errors import ConfigError
 from gatecast.models.recurrent import LSTM
@@ -284,3 +285,14 @@ def test_local_engine_workers_get_their_share(monkeypatch):
     got = LocalEngine(2).map(os.getenv, [ENV_BUDGET, "OMP_NUM_THREADS"])
     assert got == ["1", "1"]
     assert ENV_BUDGET not in os.environ
+
+
+def test_cli_threads_option(capsys, tmp_path: Path):
+    csv = tmp_path / "data.csv"
+    seasonal_frame(n_series=2, length=30).to_csv(csv, index=False)
+    args = build_parser().parse_args(["forecast", str(csv), "--model", "lstm", "--threads", "2"])
+    assert build_models("lstm", 1, 3, args)[0].trainer.threads == 2
+    code = main(["--quiet", "forecast", str(csv), "--model", "lstm", "--h", "3",
+                 "--threads", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "threads" in err and "Traceback" not in err
