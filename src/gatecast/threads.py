@@ -44,8 +44,11 @@ ENV_BUDGET = "GATECAST_CPU_BUDGET"
 POOL_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 MAX_THREADS = 1024
 #: Multiply-adds per time step (batch x parameters) that one extra thread needs to pay for
-#: the barrier it adds to every operation (see :func:`choose_threads`).
-WORK_PER_THREAD = 20_000_000
+#: the barrier it adds to every operation (see :func:`choose_threads`). It sits between the
+#: default network for short series (LSTM(64) + a 2x64 head, batch 256: about 8e6, faster on
+#: one thread than on two even on an idle machine) and the 2-layer LSTM(128) + head at batch
+#: 128 (about 3e7, faster on two); ``benchmarks/load.py --sweep`` measures the crossing.
+WORK_PER_THREAD = 10_000_000
 #: How long :func:`busy_cores` watches the CPUs.
 SAMPLE_SECONDS = 0.05
 CGROUP_ROOT = Path("/sys/fs/cgroup")
