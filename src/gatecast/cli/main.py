@@ -65,6 +65,9 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    help="train recurrent models on N processes with torch DDP (gloo on CPU,"
                    " NCCL on N GPUs)")
     p.add_argument("--seed", type=int, default=0, help="seed for the neural models")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads for neural models on the CPU (default: chosen from the"
+                   " network's size and the free cores; or set GATECAST_THREADS)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                    help="where neural models train (auto: CUDA when available)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -192,7 +195,8 @@ def build_models(names: str, season_length: int, horizon: int,
         models.append(make_model(
             n, season_length=season_length, horizon=horizon,
             n_jobs=getattr(args, "n_jobs", 1),
-            trainer=TrainerConfig(seed=seed, device=device, progress=progress), **mine))
+            trainer=TrainerConfig(seed=seed, device=device, progress=progress,
+                                  threads=getattr(args, "threads", None)), **mine))
     unused = set(extra) - {k for n in names_ for k in extra if accepts(model_class(n), k)}
     if unused:
         raise ConfigError(f"no chosen model has parameter(s) {sorted(unused)}")

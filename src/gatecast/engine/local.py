@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from gatecast.errors import ConfigError, GatecastError, series_list
+from gatecast.threads import Budgeted, worker_threads
 
 T = TypeVar("T")
 
@@ -112,8 +113,9 @@ class LocalEngine(Activation):
             return out
         # spawn, not fork: the parent may hold OpenMP/torch threads that fork would break.
         ctx = mp.get_context("spawn")
+        task = Budgeted(fn, worker_threads(self.workers))  # their share of the free cores
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx) as pool:
-            futures = [pool.submit(fn, item) for item in items]
+            futures = [pool.submit(task, item) for item in items]
             out = []
             for k, future in enumerate(futures):
                 try:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from gatecast.engine.local import Activation, annotate
 from gatecast.errors import ConfigError, GatecastError, MissingDependencyError
+from gatecast.threads import Budgeted, worker_threads
 
 T = TypeVar("T")
 
@@ -161,7 +162,10 @@ class RayEngine(Activation):
         ray = self.start()
         task = ray.remote(_run).options(num_cpus=1, max_retries=self.max_retries,
                                         retry_exceptions=False)
-        fn_ref = ray.put(fn)  # shipped once, not once per partition
+        # Each task holds one of the runtime's CPUs; a local runtime's workers share this
+        # machine's free cores (a cluster's nodes cannot be seen from here: one each).
+        cores = worker_threads(self.workers) if self.address is None else 1
+        fn_ref = ray.put(Budgeted(fn, cores))  # shipped once, not once per partition
         refs = [task.remote(fn_ref, item) for item in items]
         # No ray.cancel() of the other partitions when one fails: cancelling a task that is
         # finishing at that moment crashes the driver in Ray 2.60 ("Tried to complete task that

@@ -56,6 +56,7 @@ from gatecast.models.recurrent_defaults import (
     resolve_shapes,
 )
 from gatecast.nn import NetworkConfig, build_network
+from gatecast.threads import limit_threads, network_work
 from gatecast.training.config import TrainerConfig
 from gatecast.training.distributed import (
     check_distributed,
@@ -479,7 +480,10 @@ class RecurrentForecaster(BaseForecaster):
                 f" levels={tuple(sorted(set(self.levels) | set(missing)))}"
             )
         wanted = None if ids is None else fitted_positions(self.series_, ids)
-        pred = self._forecast(h, self._future_values(h, future))
+        rows = min(len(self.series_), PREDICT_BLOCK)  # a forward pass's batch
+        work = max(network_work(net, rows) for net in self.nets_)
+        with limit_threads(work, self.trainer.threads):
+            pred = self._forecast(h, self._future_values(h, future))
         q = self.quantiles_
         mean = pred[:, :, q.index(0.5)]
         intervals = {lv: (pred[:, :, q.index(0.5 - lv / 200)], pred[:, :, q.index(0.5 + lv / 200)])

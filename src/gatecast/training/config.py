@@ -6,7 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from gatecast.checks import whole_number
 from gatecast.errors import ConfigError
+from gatecast.threads import MAX_THREADS
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
@@ -52,6 +54,9 @@ class TrainerConfig:
         checkpoint_dir: write a checkpoint there after every epoch; with ``resume=True`` a
             run continues from the last checkpoint instead of starting over.
         progress: show a rich progress bar with the loss.
+        threads: torch's intra-op threads while training and forecasting on the CPU
+            (``None``: ``GATECAST_THREADS`` if set, else chosen from the network's size and
+            the cores free at the start, see :mod:`gatecast.threads`).
     """
 
     optimizer: str = "adam"
@@ -72,6 +77,7 @@ class TrainerConfig:
     checkpoint_dir: str | None = None
     resume: bool = False
     progress: bool = False
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -93,6 +99,9 @@ class TrainerConfig:
             raise ConfigError("patience must be >= 1 or None")
         if self.clip_norm is not None and self.clip_norm <= 0:
             raise ConfigError("clip_norm must be > 0 or None")
+        if self.threads is not None:
+            self.threads = whole_number(self.threads, "threads", maximum=MAX_THREADS,
+                                        hint=" or None (chosen)")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -39,6 +39,7 @@ import torch.distributed as dist
 from torch import nn
 
 from gatecast.errors import ConfigError, GatecastError
+from gatecast.threads import ENV_BUDGET, worker_threads
 from gatecast.training.config import TrainerConfig
 from gatecast.training.trainer import BatchSource, LossFn, TrainResult, train
 
@@ -169,7 +170,7 @@ def _rank_main(rank: int, world: int, port: int, threads: int, model: Any, data:
     """One spawned rank: join the loopback group, fit, rank 0 saves the fitted model."""
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
                       LOCAL_WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1",
-                      MASTER_PORT=str(port))
+                      MASTER_PORT=str(port), **{ENV_BUDGET: str(threads)})
     lo = _loopback_interface()
     if lo is not None:
         os.environ.setdefault("GLOO_SOCKET_IFNAME", lo)  # gloo's pairs stay on loopback
@@ -210,7 +211,7 @@ def spawn_fit(model: Any, data: Any, static: Any, world: int) -> Any:
 
     device = model.trainer.device
     _gpus_for(device, world)  # fail here, before starting processes, on a bad device
-    threads = max(1, torch.get_num_threads() // world)
+    threads = worker_threads(world)  # each rank's share of the free cores
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gatecast-ddp-") as out:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from gatecast.errors import ConfigError
+from gatecast.threads import limit_threads, network_work
 from gatecast.training.config import DEFAULT_BATCH, TrainerConfig
 
 Batch = tuple[tuple[Tensor, ...], Tensor]
@@ -136,6 +138,23 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)  # atomic: an interrupt never leaves a half-written checkpoint
 
 
+def _chosen_threads(loop: Callable[..., TrainResult]) -> Callable[..., TrainResult]:
+    """The training loop run with torch's intra-op threads chosen for its work on the CPU
+    (``cfg.threads``, else :func:`gatecast.threads.threads_for`), restored afterwards."""
+
+    @functools.wraps(loop)
+    def run(net: nn.Module, loss_fn: LossFn, train_source: BatchSource, cfg: TrainerConfig,
+            *args: Any, **kwargs: Any) -> TrainResult:
+        if resolve_device(cfg.device).type != "cpu":
+            return loop(net, loss_fn, train_source, cfg, *args, **kwargs)
+        work = network_work(net, cfg.batch_size or DEFAULT_BATCH)
+        with limit_threads(work, cfg.threads):
+            return loop(net, loss_fn, train_source, cfg, *args, **kwargs)
+
+    return run
+
+
+@_chosen_threads
 def train(
     net: nn.Module,
     loss_fn: LossFn,
