@@ -257,7 +257,11 @@ def infer_freq(frame: pd.DataFrame, max_series: int = 20) -> Freq:
         return to_offset(pd.Timedelta(common))
     wall = clock(grouped.get_group(longest[0]), offsets.Day())
     days = common / _DAY
+    # The most common spacing names the family; the mean spacing of the longest series
+    # catches calendars of uneven steps (SMS-10: 9 and 21 days).
+    mean_days = (wall[-1] - wall[0]).value / max(len(wall) - 1, 1) / _DAY
     candidates = _calendar_candidates(days, wall)
+    candidates += [c for c in _calendar_candidates(mean_days, wall) if c not in candidates]
     for candidate in candidates:
         if _fits(wall, candidate):
             return candidate

@@ -299,6 +299,9 @@ def validate(
             k = int(np.flatnonzero(gaps)[0])
             n_missing = int(np.round(steps[k])) - 1
             more = f" (gaps in {len(gap_ids)} series in all)" if len(gap_ids) > 1 else ""
+            if isinstance(freq_, pd.offsets.BusinessDay):
+                more += (" (business days with holidays: pass"
+                         " freq=pd.offsets.CustomBusinessDay(holidays=[...]))")
             raise DataError(
                 f"series {str(uid[k])!r} has {n_missing} missing timestamp(s) between"
                 f" {df['ds'].iloc[k]} and {df['ds'].iloc[k + 1]} at frequency"
