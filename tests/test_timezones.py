@@ -158,3 +158,19 @@ def test_cli_mixed_zones_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
                  "--output", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "mixes timestamps with a time zone" in err and "Traceback" not in err
+
+
+def test_future_covariates_are_matched_in_the_zone() -> None:
+    from gatecast.data.freq import parse_freq
+    from gatecast.models.recurrent_covariates import future_block
+
+    last = np.asarray(pd.DatetimeIndex(["2024-03-09 23:00"], tz=NY), dtype=object)
+    steps = pd.date_range("2024-03-10 00:00", periods=4, freq="h", tz=NY)  # crosses DST
+    ids = np.array(["a"], dtype=object)
+    for ds in (steps, [t.isoformat() for t in steps], steps.tz_convert("UTC")):
+        future = pd.DataFrame({"unique_id": "a", "ds": ds, "x": [1.0, 2.0, 3.0, 4.0]})
+        block = future_block(future, ids, last, parse_freq("h"), ("x",), 4)
+        assert block.ravel().tolist() == [1.0, 2.0, 3.0, 4.0]
+    naive = pd.DataFrame({"unique_id": "a", "ds": steps.tz_localize(None), "x": 1.0})
+    with pytest.raises(DataError, match=r"without a zone but the data's is in America/New_York"):
+        future_block(naive, ids, last, parse_freq("h"), ("x",), 4)

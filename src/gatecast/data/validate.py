@@ -145,6 +145,22 @@ def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(ds=clock(parsed, offsets.Hour()))
 
 
+def timestamps_like(ds: Any, tz: Any, what: str = "the future frame") -> pd.Series:
+    """Timestamps of another frame (known-future covariates) read as :func:`validate` reads
+    ``ds``, in the zone ``tz`` of the data; a zone on one side only is a DataError."""
+    df = pd.DataFrame({"unique_id": what, "ds": pd.Series(ds).reset_index(drop=True)})
+    parsed = _coerce_ds(df)["ds"]
+    if not pd.api.types.is_datetime64_any_dtype(parsed):
+        parsed = pd.to_datetime(parsed)
+    have = parsed.dt.tz
+    if (have is None) != (tz is None):
+        raise DataError(
+            f"{what}'s 'ds' is {'in ' + str(have) if have is not None else 'without a zone'}"
+            f" but the data's is {'in ' + str(tz) if tz is not None else 'without a zone'};"
+            " give both the same zone or none")
+    return parsed if tz is None else parsed.dt.tz_convert(tz)
+
+
 def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
     col = df[column]
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
