@@ -147,7 +147,7 @@ def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
         info = datasets.info(args.dataset)
         raw = datasets.load(args.dataset)
         m, h = info.season_length, info.horizon
-        default_from = f"the {args.dataset} dataset's"
+        default_from = f"the {args.dataset} dataset's season"
     elif args.file:
         raw = read_table(args.file)
         if args.wide:
@@ -168,23 +168,15 @@ def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
 
 def run_season(args: argparse.Namespace, freq: Any, default: int | None = None,
                default_from: str = "") -> int:
-    """The season length of this run, decided once (see :mod:`gatecast.data.season`) and
-    said with the run's other output on stdout (stderr holds only the one error line of a
-    bad input): ``season length 12 (inferred from monthly data; ...)``."""
-    from gatecast.data.season import resolve_season_length, season_of
+    """The run's season length, decided once (:mod:`gatecast.data.season`) and said on
+    stdout (stderr holds only the error line of a bad input)."""
+    from gatecast.data.season import decide_season
 
     given = getattr(args, "season_length", None)
-    m = resolve_season_length(given if given is not None else default, freq)
-    if given is not None:
-        why = "given"
-    elif default is not None:
-        why = f"{default_from} season; --season-length to override"
-    elif freq is None:
-        why = "the frequency of a partitioned dataset is not read ahead; --season-length to set"
-    else:
-        why = f"inferred from {season_of(freq)[1]} data; --season-length to override"
+    m, why = decide_season(given, freq, default, default_from)
     if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
-        print(f"season length {m} ({why})")
+        hint = "" if given is not None else "; --season-length to override"
+        print(f"season length {m} ({why}{hint})")
     return m
 
 

@@ -88,14 +88,16 @@ def resolve_season_length(season_length: int | None, freq: pd.DateOffset | int |
     return whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
 
 
-def describe_season(season_length: int | None, freq: pd.DateOffset | int | None,
-                    default_from: str = "") -> str:
-    """One line saying which season length a run uses and why, e.g. ``season length 12
-    (inferred from monthly data; --season-length to override)``."""
-    m = resolve_season_length(season_length, freq)
-    if season_length is not None:
-        return f"season length {m} (given)"
-    if default_from:
-        return f"season length {m} ({default_from}; --season-length to override)"
-    return (f"season length {m} (inferred from {season_of(freq)[1]} data;"
-            " --season-length to override)")
+def decide_season(given: int | None, freq: pd.DateOffset | int | None,
+                  default: int | None = None, default_from: str = "") -> tuple[int, str]:
+    """The run's season length and why: ``given`` (checked), else ``default`` (a bundled
+    dataset's, said by ``default_from``), else the frequency's; e.g. ``(12, "inferred from
+    monthly data")``."""
+    if given is not None:
+        return resolve_season_length(given, freq), "given"
+    if default is not None:
+        return resolve_season_length(default, freq), default_from or "default"
+    if freq is None:
+        return 1, "frequency not known yet"
+    m, name = season_of(freq)
+    return m, f"inferred from {name} data"

@@ -120,6 +120,8 @@ def _parse_ds(df: pd.DataFrame, ds: pd.Series) -> pd.Series:
 def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
     ds = df["ds"]
     if pd.api.types.is_datetime64_any_dtype(ds):
+        if getattr(ds.dt, "unit", "ns") == "ns":
+            return df
         return df.assign(ds=clock(ds, offsets.Hour()))  # nanoseconds, zone kept
     if pd.api.types.is_integer_dtype(ds):
         return df
