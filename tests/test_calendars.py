@@ -115,3 +115,20 @@ def test_cli_mid_month_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
                  "--output", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "none of the calendars" in err and "Traceback" not in err
+
+
+def test_business_days_over_decades_are_checked_fast() -> None:
+    """Business days are counted with numpy's busday functions, not a generated pandas range
+    (a CustomBusinessDay range over 30 years takes seconds)."""
+    import time
+
+    cbd = pd.offsets.CustomBusinessDay(holidays=["2024-01-15"])
+    ds = pd.DatetimeIndex([pd.Timestamp("1990-01-02"), pd.Timestamp("2024-01-16")])
+    df = pd.DataFrame({"unique_id": ["a", "b"], "ds": ds, "y": 1.0})
+    start = time.perf_counter()
+    assert validate(df, freq=cbd).n_series == 2
+    assert time.perf_counter() - start < 1.0
+    with pytest.raises(DataError, match=r"2024-01-15.*not on a regular C grid"):
+        validate(pd.DataFrame({"unique_id": "a", "ds": [pd.Timestamp("2024-01-12"),
+                                                         pd.Timestamp("2024-01-15")], "y": 1.0}),
+                 freq=cbd)

@@ -36,7 +36,7 @@ Freq = pd.DateOffset | int
 
 #: Calendar offsets are checked against a grid of their own dates between the first and last
 #: timestamp; a span of more dates than this is refused instead of allocated.
-MAX_GRID = 2_000_000
+MAX_GRID = 200_000
 _DAY = 86_400_000_000_000  # nanoseconds
 
 
@@ -133,8 +133,26 @@ def calendar_grid(first: pd.Timestamp, last: pd.Timestamp, freq: pd.DateOffset
         ) from exc
 
 
+def _business_day_index(idx: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:
+    """:func:`_grid_index` for business days, vectorised with numpy's busday functions (a
+    pandas ``CustomBusinessDay`` range is generated one day at a time)."""
+    calendar = getattr(freq, "calendar", None)  # CustomBusinessDay: weekmask and holidays
+    if not isinstance(calendar, np.busdaycalendar):
+        calendar = np.busdaycalendar()
+    ns = idx.asi8
+    days = np.floor_divide(ns, _DAY)
+    clock_time = ns - days * _DAY  # time of day: one per calendar, the first timestamp's
+    day = days.astype("datetime64[D]")
+    on = np.is_busday(day, busdaycal=calendar)
+    on &= clock_time == clock_time[np.argmin(ns)]
+    pos = np.busday_count(day.min(), day, busdaycal=calendar)
+    return np.where(on, pos.astype(np.float64), np.nan) / freq.n
+
+
 def _grid_index(idx: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:
     """Position of each timestamp among the dates of ``freq`` / ``freq.n``; NaN off the grid."""
+    if isinstance(freq, (offsets.BusinessDay, offsets.CustomBusinessDay)) and not freq.offset:
+        return _business_day_index(idx, freq)
     grid = calendar_grid(idx.min(), idx.max(), freq)
     pos = grid.searchsorted(idx)
     hit = pos < len(grid)
