@@ -121,7 +121,7 @@ def backtest(
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
-    m = resolve_season_length(season_length, sf.freq)
+    season = resolve_season_length(season_length, sf.freq)  # decided once for the run
 
     cuts = fold_cuts(sf.lengths, h, n_windows, step)
     need = max(int(getattr(m, "min_length", lambda: 1)()) for m in models)
@@ -165,4 +165,4 @@ def backtest(
         frames.append(block)
     forecasts = pd.concat(frames, ignore_index=True)
     timing = pd.DataFrame(timings, columns=["model", "window", "fit_seconds", "predict_seconds"])
-    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels, m)
+    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels, season)
