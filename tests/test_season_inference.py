@@ -121,3 +121,18 @@ def test_cli_compare_hourly_gets_the_daily_cycle(capsys: pytest.CaptureFixture[s
     snaive = board.set_index("model").loc["snaive", "mase"]
     naive = board.set_index("model").loc["naive", "mase"]
     assert snaive < naive
+
+
+def test_cli_partitioned_parquet_infers_from_the_first_partition(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame = seasonal_frame(n_series=2, length=24 * 4, m=24, freq="h")
+    for k, (_, part) in enumerate(frame.groupby("unique_id")):
+        part.to_parquet(folder / f"part{k}.parquet")
+    assert main(["forecast", str(folder), "--model", "snaive", "--h", "24",
+                 "--output", str(tmp_path / "fc.parquet")]) == 0
+    assert "season length 24 (inferred from hourly data" in capsys.readouterr().out
+    fc = pd.read_parquet(tmp_path / "fc.parquet")
+    last_day = frame[frame["unique_id"] == "s0"]["y"].to_numpy()[-24:]
+    np.testing.assert_allclose(fc[fc["unique_id"] == "s0"]["snaive"], last_day)

@@ -174,3 +174,17 @@ def test_future_covariates_are_matched_in_the_zone() -> None:
     naive = pd.DataFrame({"unique_id": "a", "ds": steps.tz_localize(None), "x": 1.0})
     with pytest.raises(DataError, match=r"without a zone but the data's is in America/New_York"):
         future_block(naive, ids, last, parse_freq("h"), ("x",), 4)
+
+
+def test_recurrent_model_forecasts_in_the_zone() -> None:
+    from gatecast.models.registry import make_model
+    from gatecast.training.config import TrainerConfig
+
+    df = hourly(NY, "2024-11-01", n=24 * 6)
+    model = make_model("lstm", horizon=6, season_length=24, max_steps=3, hidden_size=4,
+                       num_layers=1, trainer=TrainerConfig(seed=0, device="cpu"))
+    fc = model.fit(df).predict(6)
+    expected = pd.date_range(df["ds"].iloc[-1], periods=7, freq="h")[1:]
+    pd.testing.assert_index_equal(pd.DatetimeIndex(fc["ds"]), expected, check_names=False)
+    again = model.forward(df.iloc[:-3], 6)  # a shorter history: the zone is kept there too
+    assert str(again["ds"].dt.tz) == NY

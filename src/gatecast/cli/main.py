@@ -261,7 +261,7 @@ def engine_of(args: argparse.Namespace) -> Any:
 def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     """forecast with --engine ray or a Parquet directory: partitions mapped by the engine,
     read lazily from the directory; an --output without suffix gets part-*.parquet files."""
-    from gatecast.data.lazy import is_dataset_dir, scan_parquet
+    from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
     from gatecast.engine.forecast import forecast
     from gatecast.models.base import check_horizon
 
@@ -273,7 +273,11 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
             raise ConfigError("give the forecast horizon with --h")
         data: Any = scan_parquet(args.file, id_col=args.id_col, time_col=args.time_col,
                                  target_col=args.target_col)
-        m, h = run_season(args, None), check_horizon(args.h)
+        h = check_horizon(args.h)
+        # The frequency (for the season length) from the first partition, a worker's share.
+        first = None if args.season_length is not None else read_partition(
+            data, data.partitions[0], freq=args.freq, fill=args.fill).freq
+        m = run_season(args, first)
     else:
         data, m, h = load_data(args)
     models = build_models(args.model, m, h, args)
