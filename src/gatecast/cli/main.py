@@ -52,7 +52,8 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fill", choices=["interpolate", "ffill", "zero"],
                    help="fill missing values and gaps instead of failing")
     p.add_argument("--season-length", type=int, default=None,
-                   help="season length m (e.g. 12 monthly, 24 hourly); dataset default or 1")
+                   help="season length m; inferred from the frequency when not given"
+                   " (monthly 12, quarterly 4, weekly 52, daily 7, hourly 24, ...)")
     p.add_argument("--h", type=int, default=None, help="forecast horizon (steps)")
     p.add_argument("--level", help="prediction-interval levels, e.g. 80,95")
     p.add_argument("--n-jobs", type=int, default=1, help="processes for per-series models")
@@ -144,10 +145,12 @@ def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
     from gatecast.data.validate import validate
     from gatecast.models.base import check_horizon
 
+    default_from = ""
     if args.dataset:
         info = datasets.info(args.dataset)
         raw = datasets.load(args.dataset)
         m, h = info.season_length, info.horizon
+        default_from = f"the {args.dataset} dataset's season"
     elif args.file:
         raw = read_table(args.file)
         if args.wide:
@@ -155,16 +158,29 @@ def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
         else:
             raw = as_long(raw, id_col=args.id_col, time_col=args.time_col,
                           target_col=args.target_col)
-        m, h = 1, None
+        m, h = None, None
     else:
         raise ConfigError("give a FILE or --dataset NAME (see gatecast --help)")
-    season = args.season_length if args.season_length is not None else m
     horizon = args.h if args.h is not None else h
     if horizon is None:
         raise ConfigError("give the forecast horizon with --h")
     check_horizon(horizon)
     sf = validate(raw, freq=args.freq, fill=args.fill)
-    return sf, season, horizon
+    return sf, run_season(args, sf.freq, m, default_from), horizon
+
+
+def run_season(args: argparse.Namespace, freq: Any, default: int | None = None,
+               default_from: str = "") -> int:
+    """The run's season length, decided once (:mod:`gatecast.data.season`) and said on
+    stdout (stderr holds only the error line of a bad input)."""
+    from gatecast.data.season import decide_season
+
+    given = getattr(args, "season_length", None)
+    m, why = decide_season(given, freq, default, default_from)
+    if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
+        hint = "" if given is not None else "; --season-length to override"
+        print(f"season length {m} ({why}{hint})")
+    return m
 
 
 def write_frame(df: Any, path: str | Path) -> Path:
@@ -249,7 +265,7 @@ def engine_of(args: argparse.Namespace) -> Any:
 def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     """forecast with --engine ray or a Parquet directory: partitions mapped by the engine,
     read lazily from the directory; an --output without suffix gets part-*.parquet files."""
-    from gatecast.data.lazy import is_dataset_dir, scan_parquet
+    from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
     from gatecast.engine.forecast import forecast
     from gatecast.models.base import check_horizon
 
@@ -261,7 +277,11 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
             raise ConfigError("give the forecast horizon with --h")
         data: Any = scan_parquet(args.file, id_col=args.id_col, time_col=args.time_col,
                                  target_col=args.target_col)
-        m, h = args.season_length or 1, check_horizon(args.h)
+        h = check_horizon(args.h)
+        # The frequency (for the season length) from the first partition, a worker's share.
+        first = None if args.season_length is not None else read_partition(
+            data, data.partitions[0], freq=args.freq, fill=args.fill).freq
+        m = run_season(args, first)
     else:
         data, m, h = load_data(args)
     models = build_models(args.model, m, h, args)

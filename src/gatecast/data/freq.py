@@ -1,45 +1,76 @@
 """Frequencies: inference, step indices and future timestamps.
 
-A frequency is either a pandas offset (hourly, daily, monthly, ...) for datetime ``ds`` or a
-positive integer step for integer ``ds``. Every timestamp maps to an integer *step index*
-(fixed offsets: elapsed time / step; calendar offsets: period ordinals), so gaps and
-misaligned timestamps are found with one vectorised ``diff`` over millions of rows.
+A frequency is either a pandas offset (hourly, daily, monthly, business days, ...) for
+datetime ``ds`` or a positive integer step for integer ``ds``. Every timestamp maps to a
+*step index* so that gaps and misaligned timestamps are found with one vectorised ``diff``
+over millions of rows:
+
+- fixed steps (hours, minutes, days, ...): elapsed time / step, so any phase is regular
+  (hourly data at ``:30`` is hourly data);
+- calendar offsets (``MS``, ``BMS``, ``WOM-1SUN``, ``SMS``, ``W-MON``, ``QS-JAN``, ``B``,
+  ``C`` ...): the position among the offset's own dates, NaN for a timestamp that is not one
+  of them (month-start data on the 15th is an error, not silently moved).
+
+Time zones: ``ds`` may carry one zone. Sub-daily fixed steps count elapsed time, so hourly
+data in a zone with daylight saving time (23- and 25-hour local days) is regular in UTC and
+its future steps are generated in UTC, then shown in the zone. Days and calendar offsets
+count on the local calendar: daily data at local midnight stays at local midnight across a
+DST change. Future timestamps always come back in the zone of the data.
 """
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import Counter
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
+from pandas.tseries import offsets
 from pandas.tseries.frequencies import to_offset
 
 from gatecast.errors import DataError
 
 Freq = pd.DateOffset | int
 
-# Calendar offsets whose length in time varies (month, quarter, year, business day).
-_PERIOD_ALIASES = {"M": "M", "MS": "M", "ME": "M", "Q": "Q", "QS": "Q", "QE": "Q",
-                   "Y": "Y", "YS": "Y", "YE": "Y", "A": "Y", "AS": "Y", "B": "B"}
+#: Calendar offsets are checked against a grid of their own dates between the first and last
+#: timestamp; a span of more dates than this is refused instead of allocated.
+MAX_GRID = 200_000
+_DAY = 86_400_000_000_000  # nanoseconds
 
 
 def parse_freq(freq: str | int | pd.DateOffset | None) -> Freq | None:
     """Turn a user's frequency (``"h"``, ``"D"``, ``"MS"``, ``1``) into an offset or int step."""
-    if freq is None or isinstance(freq, pd.DateOffset):
-        return freq
-    if isinstance(freq, (int, np.integer)):
+    if freq is None:
+        return None
+    if isinstance(freq, pd.DateOffset):
+        offset = freq
+    elif isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
         if freq < 1:
             raise DataError(f"integer frequency must be a positive step, got {freq}")
         return int(freq)
-    if isinstance(freq, str) and freq.strip().lstrip("-").isdigit():
+    elif isinstance(freq, str) and freq.strip().lstrip("-").isdigit():
         return parse_freq(int(freq))
-    try:
-        return to_offset(freq)
-    except ValueError as exc:
-        raise DataError(
-            f"unknown frequency {freq!r}; use a pandas alias such as 'h', 'D', 'W', 'MS', 'QS'"
-            " or an integer step"
-        ) from exc
+    else:
+        try:
+            offset = to_offset(freq)
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"unknown frequency {str(freq)[:40]!r}; use a pandas alias such as 'h', 'D',"
+                " 'B', 'W-MON', 'MS', 'BMS', 'SMS', 'QS-JAN', 'YS' or an integer step"
+            ) from exc
+    if offset.n < 1:
+        raise DataError(f"frequency {offset.freqstr!r} must step forward (n >= 1)")
+    if not isinstance(offset, offsets.Tick):
+        try:
+            pd.date_range("2000-01-01", periods=2, freq=offset)
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            raise DataError(
+                f"frequency {offset.freqstr!r} cannot generate dates ({exc}); use a calendar"
+                " alias such as 'MS', 'B' or 'W-MON'"
+            ) from exc
+    return offset
 
 
 def freq_name(freq: Freq | None) -> str:
@@ -50,109 +81,309 @@ def freq_name(freq: Freq | None) -> str:
     return freq.freqstr
 
 
-def _period_code(offset: pd.DateOffset) -> str | None:
-    base = offset.name.split("-")[0]
-    return _PERIOD_ALIASES.get(base)
+def counts_elapsed_time(freq: Freq) -> bool:
+    """True for sub-daily fixed steps (hours, minutes, ...), which count time in UTC; days
+    and calendar offsets count on the local calendar."""
+    return isinstance(freq, offsets.Tick) and not isinstance(freq, offsets.Day)
 
 
 def fixed_step(freq: pd.DateOffset) -> int | None:
     """Length in nanoseconds of a fixed-length offset (hours, days, ...); None if calendar."""
-    if _period_code(freq) is not None:
-        return None
-    try:
+    if isinstance(freq, offsets.Tick):
         return int(pd.Timedelta(freq).value)
-    except (ValueError, TypeError):
-        return None
+    return None
+
+
+def clock(ds: pd.Series | np.ndarray | pd.DatetimeIndex, freq: Freq) -> pd.DatetimeIndex:
+    """``ds`` in nanoseconds on the clock ``freq`` counts on: UTC instants for sub-daily
+    steps, the local wall clock (zone dropped) for days and calendar offsets."""
+    idx = pd.DatetimeIndex(ds)
+    if idx.unit != "ns":
+        try:
+            idx = idx.as_unit("ns")
+        except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+            raise DataError(
+                "timestamps in 'ds' fall outside 1677-09-22 .. 2262-04-11, the range pandas"
+                " holds in nanoseconds; use integer steps for such dates"
+            ) from exc
+    if idx.tz is not None and not counts_elapsed_time(freq):
+        idx = idx.tz_localize(None)
+    return idx
+
+
+def calendar_grid(first: pd.Timestamp, last: pd.Timestamp, freq: pd.DateOffset
+                  ) -> pd.DatetimeIndex:
+    """Every date of ``freq`` (one step, ``n=1``) from on or before ``first`` to ``last``."""
+    base = freq.base
+    try:
+        start = base.rollback(first)
+        probe = pd.date_range(start, periods=8, freq=base)
+        shortest = int(np.diff(probe.asi8).min())
+        size = (last.value - start.value) // max(shortest, 1) + 2
+        if size > MAX_GRID:
+            raise DataError(
+                f"the timestamps span about {size:,} steps of {base.freqstr}, above gatecast's"
+                f" limit of {MAX_GRID:,}; check the frequency or aggregate the data"
+            )
+        return pd.date_range(start, last, freq=base)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise DataError(
+            f"timestamps near the end of pandas' date range (1677..2262) cannot be put on"
+            f" a {base.freqstr} calendar; use integer steps"
+        ) from exc
+
+
+def _business_day_index(idx: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:
+    """:func:`_grid_index` for business days, vectorised with numpy's busday functions (a
+    pandas ``CustomBusinessDay`` range is generated one day at a time)."""
+    calendar = getattr(freq, "calendar", None)  # CustomBusinessDay: weekmask and holidays
+    if not isinstance(calendar, np.busdaycalendar):
+        calendar = np.busdaycalendar()
+    ns = idx.asi8
+    days = np.floor_divide(ns, _DAY)
+    clock_time = ns - days * _DAY  # time of day: one per calendar, the first timestamp's
+    day = days.astype("datetime64[D]")
+    on = np.is_busday(day, busdaycal=calendar)
+    on &= clock_time == clock_time[np.argmin(ns)]
+    pos = np.busday_count(day.min(), day, busdaycal=calendar)
+    return np.where(on, pos.astype(np.float64), np.nan) / freq.n
+
+
+def _grid_index(idx: pd.DatetimeIndex, freq: pd.DateOffset) -> np.ndarray:
+    """Position of each timestamp among the dates of ``freq`` / ``freq.n``; NaN off the grid."""
+    if isinstance(freq, (offsets.BusinessDay, offsets.CustomBusinessDay)) and not freq.offset:
+        return _business_day_index(idx, freq)
+    grid = calendar_grid(idx.min(), idx.max(), freq)
+    pos = grid.searchsorted(idx)
+    hit = pos < len(grid)
+    hit[hit] = grid.asi8[pos[hit]] == idx.asi8[hit]
+    return np.where(hit, pos.astype(np.float64), np.nan) / freq.n
 
 
 def step_index(ds: pd.Series | np.ndarray, freq: Freq) -> np.ndarray:
-    """Integer position of each timestamp on the frequency's grid (``+0.5`` where off-grid).
+    """Position of each timestamp on the frequency's grid.
 
     Consecutive timestamps of a regular series differ by exactly 1; a gap of k missing
-    points shows as a difference of k + 1; an off-grid timestamp gives a non-integer value.
+    points shows as a difference of k + 1; a timestamp between two steps gives a fraction,
+    and one that is not a date of a calendar offset gives NaN.
     """
     if isinstance(freq, int):
         return np.asarray(ds, dtype=np.float64) / freq
-    ds = pd.DatetimeIndex(ds)
+    idx = clock(ds, freq)
+    if idx.size == 0:
+        return np.empty(0)
     step = fixed_step(freq)
-    if step is not None:
-        return ds.asi8.astype(np.float64) / step
-    code = _period_code(freq)
-    if code == "B":
-        days = ds.to_numpy().astype("datetime64[D]")
-        ordinals = np.busday_count(np.datetime64("1970-01-01"), days).astype(np.float64)
-        off = ~np.is_busday(days) | (ds.normalize() != ds)
-        return (ordinals + 0.5 * off) / max(freq.n, 1)
-    period = code or freq.freqstr.lstrip("0123456789")
-    ordinals = ds.to_period(period).asi8.astype(np.float64)
-    # An anchored offset maps its own timestamps back onto themselves: (ds - f) + f == ds.
-    on_grid = np.asarray((ds - freq.base) + freq.base == ds) & np.asarray(ds.normalize() == ds)
-    return (ordinals + 0.5 * ~on_grid) / max(freq.n, 1)
+    if step is None:
+        return _grid_index(idx, freq)
+    # Exact integer arithmetic relative to the first timestamp (float64 of epoch
+    # nanoseconds would round sub-second steps).
+    whole, part = np.divmod(idx.asi8 - idx.asi8.min(), step)
+    return whole.astype(np.float64) + part / step
+
+
+def _canonical(offset: pd.DateOffset) -> pd.DateOffset:
+    """pandas infers January quarters as ``QS-OCT``; name them by their first month."""
+    if isinstance(offset, (offsets.QuarterBegin, offsets.BQuarterBegin)):
+        month = (offset.startingMonth - 1) % 3 + 1
+        return type(offset)(n=offset.n, startingMonth=month)
+    return offset
+
+
+def _fits(wall: pd.DatetimeIndex, offset: pd.DateOffset) -> bool:
+    """All timestamps are dates of ``offset`` and at least two are one step apart."""
+    try:
+        index = _grid_index(wall, offset)
+    except DataError:
+        return False
+    steps = np.diff(index)
+    return bool(np.all(np.isfinite(index)) and steps.size and steps.min() == 1)
+
+
+def _calendar_candidates(days: float, wall: pd.DatetimeIndex) -> list[pd.DateOffset]:
+    """The calendars a spacing of ``days`` between timestamps may be, most common first."""
+    first = wall[0]
+    if 6.5 <= days <= 7.5:
+        return [offsets.Week(weekday=first.weekday())]
+    if 13 <= days <= 16.5:
+        inner = sorted({int(d) for d in wall.day if 2 <= d <= 27})
+        return [c for d in inner for c in (offsets.SemiMonthBegin(day_of_month=d),
+                                           offsets.SemiMonthEnd(day_of_month=d))]
+    if 27 <= days <= 32:
+        return [offsets.MonthBegin(), offsets.MonthEnd(), offsets.BusinessMonthBegin(),
+                offsets.BusinessMonthEnd(),
+                offsets.WeekOfMonth(week=min((first.day - 1) // 7, 3), weekday=first.weekday())]
+    if 88 <= days <= 93:
+        month = first.month
+        return [offsets.QuarterBegin(startingMonth=month),
+                offsets.QuarterEnd(startingMonth=month),
+                offsets.BQuarterBegin(startingMonth=month),
+                offsets.BQuarterEnd(startingMonth=month)]
+    if 364 <= days <= 367:
+        month = first.month
+        return [offsets.YearBegin(month=month), offsets.YearEnd(month=month),
+                offsets.BYearBegin(month=month), offsets.BYearEnd(month=month)]
+    return []
+
+
+def _pandas_guess(values: pd.DatetimeIndex) -> str | None:
+    try:
+        return pd.infer_freq(values)
+    except (ValueError, TypeError):
+        return None
 
 
 def infer_freq(frame: pd.DataFrame, max_series: int = 20) -> Freq:
     """Infer one frequency for all series of a sorted, validated long frame.
 
     Integer ``ds``: the most common positive step. Datetime ``ds``: :func:`pandas.infer_freq`
-    on up to ``max_series`` of the longest series; when gaps defeat it, the most common
-    spacing between timestamps.
+    on up to ``max_series`` of the longest series; when gaps (or a calendar pandas does not
+    infer, such as semi-monthly data) defeat it, the most common spacing, matched against
+    the calendars of that spacing (week, semi-month, month, quarter, year families).
     """
     ds = frame["ds"]
+    uid = frame["unique_id"].to_numpy()
+    same = uid[1:] == uid[:-1]
     if not pd.api.types.is_datetime64_any_dtype(ds):
         diffs = np.diff(ds.to_numpy().astype(np.int64))
-        same = frame["unique_id"].to_numpy()[1:] == frame["unique_id"].to_numpy()[:-1]
         diffs = diffs[same & (diffs > 0)]
         if diffs.size == 0:
             return 1
         values, counts = np.unique(diffs, return_counts=True)
         return int(values[np.argmax(counts)])
     sizes = frame.groupby("unique_id", sort=False, observed=True).size()
-    longest = sizes.sort_values(ascending=False).index[:max_series]
+    longest = sizes.sort_values(ascending=False, kind="stable").index[:max_series]
     found: Counter[str] = Counter()
     grouped = frame.groupby("unique_id", sort=False, observed=True)["ds"]
-    for uid in longest:
-        values = pd.DatetimeIndex(grouped.get_group(uid))
+    for key in longest:
+        values = pd.DatetimeIndex(grouped.get_group(key))
         if len(values) >= 3:
-            guess = pd.infer_freq(values)
+            guess = _pandas_guess(values)
             if guess is not None:
                 found[guess] += 1
     if found:
-        return to_offset(found.most_common(1)[0][0])
-    diffs = np.diff(ds.to_numpy().astype("datetime64[ns]").astype(np.int64))
-    same = frame["unique_id"].to_numpy()[1:] == frame["unique_id"].to_numpy()[:-1]
+        return _canonical(to_offset(found.most_common(1)[0][0]))
+    instants = clock(ds, offsets.Hour())  # UTC instants: elapsed time between timestamps
+    diffs = np.diff(instants.asi8)
     diffs = diffs[same & (diffs > 0)]
     if diffs.size == 0:
         raise DataError(
             "cannot infer the frequency from series of one timestamp each; pass freq= (e.g. 'D')"
         )
     values, counts = np.unique(diffs, return_counts=True)
-    common = pd.Timedelta(int(values[np.argmax(counts)]))
-    days = common / pd.Timedelta(days=1)
-    if 28 <= days <= 31:
-        return to_offset("MS")
-    if 89 <= days <= 92:
-        return to_offset("QS")
-    if 365 <= days <= 366:
-        return to_offset("YS")
-    if days == 1 and not np.any(pd.DatetimeIndex(ds).dayofweek >= 5):
-        return to_offset("B")  # daily spacing that never lands on a weekend
-    return to_offset(common)
+    common = int(values[np.argmax(counts)])
+    if common < _DAY:
+        return to_offset(pd.Timedelta(common))
+    wall = clock(grouped.get_group(longest[0]), offsets.Day())
+    days = common / _DAY
+    # The most common spacing names the family; the mean spacing of the longest series
+    # catches calendars of uneven steps (SMS-10: 9 and 21 days).
+    mean_days = (wall[-1] - wall[0]).value / max(len(wall) - 1, 1) / _DAY
+    candidates = _calendar_candidates(days, wall)
+    candidates += [c for c in _calendar_candidates(mean_days, wall) if c not in candidates]
+    for candidate in candidates:
+        if _fits(wall, candidate):
+            return candidate
+    if candidates and not 6.5 <= days <= 7.5:
+        raise DataError(
+            f"series {str(longest[0])!r}: timestamps about {days:.0f} days apart (from"
+            f" {wall[0].date()}) are on none of the calendars"
+            f" {', '.join(c.freqstr for c in candidates)}; move them onto one (e.g. the"
+            " month start), pass freq=, or use integer steps"
+        )
+    local = clock(ds, offsets.Day())
+    if days == 1 and not np.any(local.dayofweek >= 5):
+        return offsets.BusinessDay()  # daily spacing that never lands on a weekend
+    return to_offset(pd.Timedelta(common))
+
+
+def _localize(wall: pd.DatetimeIndex, tz: object) -> pd.DatetimeIndex:
+    """Wall-clock times in ``tz``: a time the DST change skips moves forward, a repeated one
+    takes its first (daylight) occurrence."""
+    return wall.tz_localize(tz, ambiguous=np.ones(len(wall), dtype=bool),
+                            nonexistent="shift_forward")
 
 
 def future_ds(last: pd.Series | np.ndarray, h: int, freq: Freq) -> np.ndarray:
-    """Timestamps of the next ``h`` steps after each value of ``last``: ``[n_series, h]``."""
+    """Timestamps of the next ``h`` steps after each value of ``last``: ``[n_series, h]``.
+
+    ``datetime64[ns]`` for naive timestamps; for timestamps in a zone, an object array of
+    :class:`pandas.Timestamp` in that zone (a ``DataFrame`` column of them has the zone's
+    dtype).
+    """
     steps = np.arange(1, h + 1)
     if isinstance(freq, int):
         return np.asarray(last, dtype=np.int64)[:, None] + freq * steps[None, :]
-    last = pd.DatetimeIndex(last)
+    tz = pd.DatetimeIndex(last).tz
+    wall = clock(last, freq)
+    n = len(wall)
     delta = fixed_step(freq)
     if delta is not None:
-        out = last.asi8[:, None] + delta * steps[None, :]
-        return out.astype("datetime64[ns]")
-    # Calendar offsets: compute once per distinct end date (usually very few).
-    out = np.empty((len(last), h), dtype="datetime64[ns]")
-    uniq, inverse = np.unique(last.asi8, return_inverse=True)
-    for k, value in enumerate(uniq):
-        rng = pd.date_range(pd.Timestamp(value), periods=h + 1, freq=freq)[1:]
-        out[inverse == k] = rng.to_numpy()
-    return out
+        reach = (int(wall.asi8.max()) if n else 0) + delta * h
+        if reach > pd.Timestamp.max.value:
+            _past_the_end(h, freq)
+        out = wall.asi8[:, None] + delta * steps[None, :]
+    else:
+        # Calendar offsets: compute once per distinct end date (usually very few).
+        out = np.empty((n, h), dtype=np.int64)
+        uniq, inverse = np.unique(wall.asi8, return_inverse=True)
+        for k, value in enumerate(uniq):
+            try:
+                rng = pd.date_range(pd.Timestamp(value), periods=h + 1, freq=freq)[1:]
+            except (OverflowError, pd.errors.OutOfBoundsDatetime):
+                _past_the_end(h, freq)
+            out[inverse == k] = rng.asi8
+    values = pd.DatetimeIndex(out.reshape(-1).view("datetime64[ns]"))
+    if tz is None:
+        return out.view("datetime64[ns]")
+    if counts_elapsed_time(freq):
+        aware = values.tz_localize("UTC").tz_convert(tz)
+    else:
+        aware = _localize(values, tz)
+    return np.asarray(aware, dtype=object).reshape(n, h)
+
+
+def _past_the_end(h: int, freq: Freq) -> NoReturn:
+    raise DataError(
+        f"{h} steps of {freq_name(freq)} after the end of the data go past 2262-04-11, the"
+        " last timestamp pandas can hold; use a shorter horizon h"
+    )
+
+
+def stamps_to_text(ds: np.ndarray) -> list[Any]:
+    """Last timestamps as JSON values: integers, naive ISO text, or ISO text with the UTC
+    offset and the zone's name in brackets (``2024-03-10T03:00:00-04:00[America/New_York]``,
+    the RFC 9557 form) so that a saved model forecasts in the zone it was fitted in."""
+    ds = np.asarray(ds)
+    if ds.dtype == object and ds.size:
+        idx = pd.DatetimeIndex(ds)
+        return [f"{t.isoformat()}[{idx.tz}]" for t in idx]
+    if np.issubdtype(ds.dtype, np.datetime64):
+        return [str(v) for v in pd.DatetimeIndex(ds).strftime("%Y-%m-%dT%H:%M:%S.%f")]
+    return ds.tolist()
+
+
+def _zone(name: str) -> Any:
+    """A zone from its name: an IANA name (``Europe/Paris``) or a fixed ``UTC+05:30``."""
+    match = re.fullmatch(r"UTC([+-])(\d{2}):(\d{2})", name)
+    if match:
+        sign = -1 if match.group(1) == "-" else 1
+        minutes = int(match.group(2)) * 60 + int(match.group(3))
+        return datetime.timezone(sign * datetime.timedelta(minutes=minutes))
+    try:
+        pd.Timestamp(0, tz=name)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise DataError(f"unknown time zone {name[:40]!r}") from exc
+    return name
+
+
+def stamps_from_text(values: list[Any], freq: Freq) -> np.ndarray:
+    """Inverse of :func:`stamps_to_text`."""
+    if isinstance(freq, int):
+        return np.asarray(values, dtype=np.int64)
+    text = [str(v) for v in values]
+    if text and text[0].endswith("]") and "[" in text[0]:
+        zone = _zone(text[0][text[0].rindex("[") + 1: -1])
+        stamps = pd.to_datetime([v[: v.rindex("[")] if "[" in v else v for v in text],
+                                utc=True, format="ISO8601")
+        return np.asarray(pd.DatetimeIndex(stamps).tz_convert(zone), dtype=object)
+    return pd.DatetimeIndex(pd.to_datetime(text, format="ISO8601")).as_unit("ns").to_numpy()

@@ -7,14 +7,16 @@ unless the caller asks for them to be filled.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pandas.tseries import offsets
 
 from gatecast.data.frame import LONG_COLUMNS, as_long
-from gatecast.data.freq import Freq, freq_name, infer_freq, parse_freq, step_index
+from gatecast.data.freq import Freq, clock, freq_name, infer_freq, parse_freq, step_index
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import DataError, series_list
 
@@ -64,10 +66,63 @@ class SeriesFrame:
         return pos
 
 
+def _zone_of(value: Any) -> str | None:
+    tz = getattr(value, "tzinfo", None)
+    return None if tz is None else str(getattr(value, "tz", None) or tz)
+
+
+def _zone_error(df: pd.DataFrame, ds: pd.Series) -> DataError:
+    """The one-line error for ``ds`` values that mix zones, or zoned and naive values."""
+    zones = ds.map(_zone_of)
+    first = {}
+    for zone, idx in zones.groupby(zones.fillna("naive"), sort=False).groups.items():
+        first[zone] = idx[0]
+    def where(key: str) -> str:
+        k = first[key]
+        return f"{str(ds.loc[k])[:40]!r} in series {str(df.loc[k, 'unique_id'])[:40]!r}"
+    if "naive" in first and len(first) > 1:
+        aware = next(z for z in first if z != "naive")
+        return DataError(
+            f"column 'ds' mixes timestamps with a time zone ({where(aware)}) and without one"
+            f" ({where('naive')}); give every timestamp the same zone or none, e.g."
+            " pd.to_datetime(df['ds'], utc=True)")
+    names = list(first)[:3]
+    return DataError(
+        f"column 'ds' mixes time zones ({', '.join(f'{z} in {where(z)}' for z in names)});"
+        " convert every series to one zone first, e.g. pd.to_datetime(df['ds'], utc=True)")
+
+
+def _parse_ds(df: pd.DataFrame, ds: pd.Series) -> pd.Series:
+    """Strings or timestamp objects as datetimes, keeping one time zone.
+
+    Strings with one UTC offset keep it (``+05:30`` stays ``+05:30``); strings with several
+    offsets (a zone with daylight saving time written as text) are read as UTC instants.
+    Zoned and naive values mixed, or timestamp objects in different zones, are an error.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pandas' mixed-offset notice
+        try:
+            parsed = pd.to_datetime(ds, format="mixed")
+        except (ValueError, TypeError) as exc:
+            text = str(exc).lower()
+            if "tz-aware" in text or "tz-naive" in text or "time zone" in text:
+                raise _zone_error(df, ds) from exc
+            raise
+    if pd.api.types.is_datetime64_any_dtype(parsed):
+        return parsed
+    zones = parsed.map(_zone_of)
+    strings = ds.map(lambda v: isinstance(v, str)).all()
+    if zones.isna().any() or not strings:
+        raise _zone_error(df, parsed)
+    return pd.to_datetime(ds, format="mixed", utc=True)
+
+
 def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
     ds = df["ds"]
     if pd.api.types.is_datetime64_any_dtype(ds):
-        return df
+        if getattr(ds.dt, "unit", "ns") == "ns":
+            return df
+        return df.assign(ds=clock(ds, offsets.Hour()))  # nanoseconds, zone kept
     if pd.api.types.is_integer_dtype(ds):
         return df
     if pd.api.types.is_float_dtype(ds):
@@ -78,15 +133,34 @@ def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
             "column 'ds' holds non-integer numbers; use timestamps or integer steps"
         )
     try:
-        return df.assign(ds=pd.to_datetime(ds, format="mixed"))
-    except (ValueError, TypeError) as exc:
-        bad = ds[pd.to_datetime(ds, errors="coerce", format="mixed").isna()]
+        parsed = _parse_ds(df, ds)
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        bad = ds[pd.to_datetime(ds, errors="coerce", format="mixed", utc=True).isna()]
         example = bad.iloc[0] if len(bad) else ds.iloc[0]
         uid = df.loc[bad.index[0], "unique_id"] if len(bad) else df["unique_id"].iloc[0]
         raise DataError(
-            f"series {str(uid)!r}: cannot read timestamp {example!r} in column 'ds';"
+            f"series {str(uid)!r}: cannot read timestamp {str(example)[:40]!r} in column 'ds';"
             " use ISO dates (2024-01-31) or integer steps"
         ) from exc
+    return df.assign(ds=clock(parsed, offsets.Hour()))
+
+
+def timestamps_like(ds: Any, tz: Any, what: str = "the future frame") -> pd.Series:
+    """Timestamps of another frame (known-future covariates) read as :func:`validate` reads
+    ``ds``, in the zone ``tz`` of the data; a zone on one side only is a DataError."""
+    df = pd.DataFrame({"unique_id": what, "ds": pd.Series(ds).reset_index(drop=True)})
+    parsed = _coerce_ds(df)["ds"]
+    if not pd.api.types.is_datetime64_any_dtype(parsed):
+        parsed = pd.to_datetime(parsed)
+    have = parsed.dt.tz
+    if (have is None) != (tz is None):
+        raise DataError(
+            f"{what}'s 'ds' is {'in ' + str(have) if have is not None else 'without a zone'}"
+            f" but the data's is {'in ' + str(tz) if tz is not None else 'without a zone'};"
+            " give both the same zone or none")
+    return parsed if tz is None else parsed.dt.tz_convert(tz)
 
 
 def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
@@ -220,8 +294,16 @@ def validate(
         )
     uid = df["unique_id"].to_numpy()
     same = uid[1:] == uid[:-1]
-    steps = np.diff(step_index(df["ds"], freq_))
-    off_grid = same & (np.abs(steps - np.round(steps)) > 1e-9)
+    index = step_index(df["ds"], freq_)
+    if not np.all(np.isfinite(index)):
+        k = int(np.flatnonzero(~np.isfinite(index))[0])
+        raise DataError(
+            f"series {str(uid[k])!r}: timestamp {df['ds'].iloc[k]} is not on a regular"
+            f" {freq_name(freq_)} grid (not one of its dates); pass the right freq= (or none"
+            " to infer it) or move the timestamps onto the calendar"
+        )
+    steps = np.diff(index)
+    off_grid = same & ((np.abs(steps - np.round(steps)) > 1e-9) | (steps < 1 - 1e-9))
     if off_grid.any():
         k = int(np.flatnonzero(off_grid)[0])
         raise DataError(
@@ -235,6 +317,9 @@ def validate(
             k = int(np.flatnonzero(gaps)[0])
             n_missing = int(np.round(steps[k])) - 1
             more = f" (gaps in {len(gap_ids)} series in all)" if len(gap_ids) > 1 else ""
+            if isinstance(freq_, pd.offsets.BusinessDay):
+                more += (" (business days with holidays: pass"
+                         " freq=pd.offsets.CustomBusinessDay(holidays=[...]))")
             raise DataError(
                 f"series {str(uid[k])!r} has {n_missing} missing timestamp(s) between"
                 f" {df['ds'].iloc[k]} and {df['ds'].iloc[k + 1]} at frequency"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from gatecast.checks import MAX_HORIZON, MAX_LOOK_BACK, whole_number
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import ConfigError, DataError
 
@@ -26,12 +27,6 @@ def _positions(pos: np.ndarray, limit: int = 3) -> str:
     rest = pos.size - limit
     label = "series at position" if pos.size == 1 else "series at positions"
     return f"{label} {shown}" + (f" and {rest} more" if rest > 0 else "")
-
-
-def _check_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -44,8 +39,10 @@ class WindowSpec:
     stride: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("look_back", "horizon", "stride"):
-            object.__setattr__(self, name, _check_int(name, getattr(self, name)))
+        for name, limit in (("look_back", MAX_LOOK_BACK), ("horizon", MAX_HORIZON),
+                            ("stride", None)):
+            value = whole_number(getattr(self, name), name, maximum=limit)
+            object.__setattr__(self, name, value)
 
     @property
     def width(self) -> int:
@@ -153,7 +150,7 @@ def make_windows(
     lb, h, width = spec.look_back, spec.horizon, spec.width
     if min_look_back is None:
         min_look_back = lb
-    min_look_back = _check_int("min_look_back", min_look_back)
+    min_look_back = whole_number(min_look_back, "min_look_back")
     if min_look_back > lb:
         raise ConfigError(
             f"min_look_back ({min_look_back}) cannot exceed look_back ({lb}); lower it"

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.errors import ConfigError
 
 # A forecast path (one value per time step) needs this many consecutive one-step-apart
@@ -75,10 +76,12 @@ def reference_forecasts(
     return last, snaive
 
 
-def fold_arrays(result: Any, season_length: int = 1) -> FoldArrays:
-    """Arrays of a :class:`~gatecast.evaluation.backtest.BacktestResult`."""
-    if isinstance(season_length, bool) or int(season_length) < 1:
-        raise ConfigError(f"season_length must be a whole number >= 1, got {season_length!r}")
+def fold_arrays(result: Any, season_length: int | None = None) -> FoldArrays:
+    """Arrays of a :class:`~gatecast.evaluation.backtest.BacktestResult`; the seasonal-naive
+    reference uses the run's season length (``result.season_length``) unless given."""
+    if season_length is None:
+        season_length = getattr(result, "season_length", 1)
+    season_length = whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
     h = int(result.h)
     cuts = np.asarray(result.cuts)
     n_windows, n_series = cuts.shape

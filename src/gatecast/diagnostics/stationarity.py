@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gatecast.errors import ConfigError, DataError
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
+from gatecast.errors import DataError
 
 ALPHA = 0.05
 SEASONAL_STRENGTH = 0.64
@@ -148,9 +149,7 @@ def spec_for(log: bool, D: int, d: int, season_length: int) -> str:
 
 
 def _check(y: Any, season_length: int) -> np.ndarray:
-    if isinstance(season_length, bool) or not isinstance(season_length, (int, np.integer)) \
-            or season_length < 1:
-        raise ConfigError(f"season_length must be a whole number >= 1, got {season_length!r}")
+    whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
     x = np.asarray(y, dtype=np.float64).ravel()
     if not np.isfinite(x).all():
         raise DataError("the series has NaN or infinite values; fill or drop them before"

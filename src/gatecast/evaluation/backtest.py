@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.checks import whole_number
+from gatecast.data.season import resolve_season_length
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine import resolve_engine
 from gatecast.errors import ConfigError, DataError, series_list
@@ -28,6 +30,8 @@ class BacktestResult:
 
     ``forecasts`` columns: ``unique_id``, ``ds``, ``cutoff`` (last training timestamp),
     ``y`` (actual), one column per model (+ ``<model>-lo-<level>`` / ``-hi-``).
+    ``season_length`` is the run's (given, or inferred from the data's frequency; see
+    :mod:`gatecast.data.season`): the MASE scale and the diagnostics of this result use it.
     """
 
     forecasts: pd.DataFrame
@@ -37,6 +41,7 @@ class BacktestResult:
     data: SeriesFrame
     cuts: np.ndarray  # [n_windows, n_series] number of training points in each fold
     levels: list[float] = field(default_factory=list)
+    season_length: int = 1
 
 
 def _positions(sf: SeriesFrame) -> np.ndarray:
@@ -74,6 +79,7 @@ def backtest(
     freq: str | int | None = None,
     progress: Any = None,
     engine: Any = None,
+    season_length: int | None = None,
 ) -> BacktestResult:
     """Rolling-origin evaluation of one or several forecasters.
 
@@ -91,20 +97,22 @@ def backtest(
         engine: ``"local"`` (default: each model's ``n_jobs``), ``"ray"`` or an engine
             (:mod:`gatecast.engine`): per-series models map their partitions on it; global
             (recurrent) models train and predict in this process.
+        season_length: the run's season length for MASE and the diagnostics; ``None``
+            infers it from the frequency (monthly 12, hourly 24, ...; see
+            :mod:`gatecast.data.season`). Each model keeps its own ``season_length``.
     """
     chosen = resolve_engine(engine)
     if chosen is not None:  # the same backtest with the engine active
         with chosen:
-            return backtest(models, data, h, n_windows, step, refit, level, freq, progress)
+            return backtest(models, data, h, n_windows, step, refit, level, freq, progress,
+                            season_length=season_length)
     h = check_horizon(h)
-    if isinstance(n_windows, bool) or not isinstance(n_windows, int) or n_windows < 1:
-        raise ConfigError(f"n_windows must be a whole number >= 1, got {n_windows!r}")
-    step = h if step is None else step
-    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-        raise ConfigError(f"step must be a whole number >= 1, got {step!r}")
-    refit_every = 1 if refit is True else (0 if refit is False else int(refit))
-    if refit_every < 0:
-        raise ConfigError("refit must be True, False or a whole number >= 1")
+    n_windows = whole_number(n_windows, "n_windows")
+    step = h if step is None else whole_number(step, "step")
+    if isinstance(refit, bool):
+        refit_every = int(refit)
+    else:
+        refit_every = whole_number(refit, "refit", minimum=0, hint=" (or True / False)")
     levels = check_levels(level)
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     if not models:
@@ -113,6 +121,7 @@ def backtest(
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
+    season = resolve_season_length(season_length, sf.freq)  # decided once for the run
 
     cuts = fold_cuts(sf.lengths, h, n_windows, step)
     need = max(int(getattr(m, "min_length", lambda: 1)()) for m in models)
@@ -156,4 +165,4 @@ def backtest(
         frames.append(block)
     forecasts = pd.concat(frames, ignore_index=True)
     timing = pd.DataFrame(timings, columns=["model", "window", "fit_seconds", "predict_seconds"])
-    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels)
+    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels, season)

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.data.season import resolve_season_length
+from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.metrics import METRICS, coverage, mase_scale
@@ -41,13 +43,24 @@ def fold_scales(result: BacktestResult, season_length: int) -> np.ndarray:
     return scales
 
 
+def run_season_length(result: BacktestResult, season_length: int | None) -> int:
+    """``season_length`` if given (to re-score with another scale), else the run's."""
+    return resolve_season_length(
+        result.season_length if season_length is None else season_length, result.data.freq)
+
+
 def evaluate(
     result: BacktestResult,
     metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
-    season_length: int = 1,
+    season_length: int | None = None,
 ) -> pd.DataFrame:
-    """One row per model, one column per metric (mean over series and folds)."""
+    """One row per model, one column per metric (mean over series and folds).
+
+    MASE and MSIS are scaled with the run's season length (``result.season_length``)
+    unless ``season_length`` is given.
+    """
     check_metrics(metrics)
+    season_length = run_season_length(result, season_length)
     h = result.h
     fc = result.forecasts
     y = fc["y"].to_numpy(np.float64).reshape(-1, h)  # [n_windows * n_series, h]
@@ -115,7 +128,7 @@ def with_baselines(models: list[Any], season_length: int) -> list[Any]:
 def leaderboard(
     result: BacktestResult,
     metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
-    season_length: int = 1,
+    season_length: int | None = None,
 ) -> pd.DataFrame:
     """Scores plus fit and predict seconds, best first by the first metric."""
     board = evaluate(result, metrics, season_length)
@@ -132,7 +145,7 @@ def compare(
     h: int,
     n_windows: int = 1,
     step: int | None = None,
-    season_length: int = 1,
+    season_length: int | None = None,
     metrics: tuple[str, ...] | list[str] = DEFAULT_METRICS,
     baselines: bool = True,
     refit: bool | int = True,
@@ -151,20 +164,28 @@ def compare(
     baselines are added unless ``baselines=False`` so that no score is read without its
     reference. ``engine`` (``"local"``, ``"ray"`` or an engine) maps the per-series models'
     partitions (see :func:`~gatecast.evaluation.backtest.backtest`).
+
+    The season length is decided once here: ``season_length`` if given, else inferred from
+    the data's frequency (monthly 12, quarterly 4, hourly 24, ...; the table is in
+    :mod:`gatecast.data.season`). It sets the seasonal-naive baseline, the MASE/MSIS scale
+    and the diagnostics, and is kept on the result (``result.season_length``). A model
+    built with its own ``season_length`` keeps it for its fit; the scores use the run's.
     """
     check_metrics(metrics)
     models = list(models) if isinstance(models, (list, tuple)) else [models]
+    sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
+    m = resolve_season_length(season_length, sf.freq)
     if baselines:
-        models = with_baselines(models, season_length)
+        models = with_baselines(models, m)
     result = backtest(
-        models, data, h, n_windows=n_windows, step=step, refit=refit, level=level,
-        freq=freq, progress=progress, engine=engine,
+        models, sf, h, n_windows=n_windows, step=step, refit=refit, level=level,
+        freq=freq, progress=progress, engine=engine, season_length=m,
     )
-    board = leaderboard(result, metrics, season_length)
+    board = leaderboard(result, metrics)
     if diagnose:
         from gatecast.diagnostics.shift import diagnose_shift
 
-        shift = diagnose_shift(result, season_length)
+        shift = diagnose_shift(result, m)
         board["skill_naive"] = [shift[name].skill_naive for name in board.index]
         board["verdict"] = [shift[name].verdict for name in board.index]
     return board, result

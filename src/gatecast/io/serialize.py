@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from safetensors.numpy import load_file, save_file
 
 from gatecast import __version__
-from gatecast.data.freq import Freq, parse_freq
+from gatecast.data.freq import Freq, parse_freq, stamps_from_text, stamps_to_text
 from gatecast.errors import ConfigError, DataError
 
 CONFIG = "config.json"
@@ -32,15 +31,11 @@ def freq_to_json(freq: Freq) -> str | int:
 
 
 def ds_to_json(ds: np.ndarray) -> list[Any]:
-    if np.issubdtype(ds.dtype, np.datetime64):
-        return [str(v) for v in pd.DatetimeIndex(ds).strftime("%Y-%m-%dT%H:%M:%S.%f")]
-    return np.asarray(ds).tolist()
+    return stamps_to_text(ds)  # a zone is kept: 2024-03-10T03:00:00-04:00[America/New_York]
 
 
 def ds_from_json(values: list[Any], freq: Freq) -> np.ndarray:
-    if isinstance(freq, int):
-        return np.asarray(values, dtype=np.int64)
-    return pd.DatetimeIndex(pd.to_datetime(values)).to_numpy()
+    return stamps_from_text(values, freq)
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gatecast.data.freq import future_ds
-from gatecast.data.validate import SeriesFrame
+from gatecast.data.validate import SeriesFrame, timestamps_like
 from gatecast.errors import ConfigError, DataError
 
 
@@ -179,7 +179,7 @@ def future_block(future: Any, ids: np.ndarray, last_ds: np.ndarray, freq: Any,
     want = future_ds(last_ds, steps, freq)  # [n, steps]
     grid = pd.DataFrame({"unique_id": np.repeat(ids, steps), "ds": want.reshape(-1)})
     if not isinstance(freq, int):
-        frame = frame.assign(ds=pd.to_datetime(frame["ds"]))
+        frame = frame.assign(ds=timestamps_like(frame["ds"], pd.DatetimeIndex(last_ds).tz))
     frame = frame.drop_duplicates(["unique_id", "ds"], keep="last")
     merged = grid.merge(frame, on=["unique_id", "ds"], how="left", validate="one_to_one")
     missing = [c for c in columns if c not in merged.columns]

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
 from gatecast.data.transforms.base import BaseTransform, register
-from gatecast.errors import ConfigError
 
 
 def diff_once(ga: GroupedArray, lag: int) -> GroupedArray:
@@ -66,10 +66,8 @@ class Difference(BaseTransform):
 
     def __post_init__(self) -> None:
         for field in ("order", "lag"):
-            v = getattr(self, field)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise ConfigError(f"Difference {field} must be an integer >= 1, got {v!r}")
-            setattr(self, field, int(v))
+            setattr(self, field, whole_number(getattr(self, field), f"Difference {field}",
+                                              maximum=MAX_SEASON_LENGTH))
 
     @property
     def min_length(self) -> int:
