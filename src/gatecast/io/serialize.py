@@ -32,6 +32,7 @@ from gatecast.io.model_file import (
     reading,
     resolve_class,
 )
+from gatecast.io.paths import atomic_write, write_text
 
 
 def freq_to_json(freq: Freq) -> str | int:
@@ -73,8 +74,10 @@ def write_model(path: str | Path, obj: Any, fitted: dict[str, Any],
         "params": {k: _jsonable(v) for k, v in obj.get_params().items()},
         "fitted": fitted,
     }
-    (path / CONFIG).write_text(json.dumps(config, indent=2))
-    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / WEIGHTS))
+    weights = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    # weights first: a folder whose config.json is new always has the matching weights
+    atomic_write(path / WEIGHTS, lambda tmp: save_file(weights, str(tmp)))
+    write_text(path / CONFIG, json.dumps(config, indent=2))
     return path
 
 
