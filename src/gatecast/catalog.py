@@ -141,4 +141,9 @@ def saved_class(target: object, source: str) -> type:
                           " or an installed gatecast.models plugin")
     if target in allowed:
         return _import(target)
-    return check_forecaster(plugins[target].load(), f"{source}: class {target!r}")
+    try:
+        cls = plugins[target].load()
+    except Exception as exc:  # a broken plugin is the user's environment, not our bug
+        raise ConfigError(f"{source}: plugin class {target!r} cannot be loaded:"
+                          f" {type(exc).__name__}: {exc}") from exc
+    return check_forecaster(cls, f"{source}: class {target!r}")
