@@ -92,3 +92,12 @@ def test_forecaster_resume_on_other_data_is_refused_not_the_old_model(tmp_path) 
     model().fit(seasonal_frame(n_series=2, length=48, seed=1))
     with pytest.raises(ConfigError, match="other data or settings"):
         model().fit(seasonal_frame(n_series=2, length=48, seed=2))
+
+
+def test_a_checkpoint_without_fingerprint_is_refused(tmp_path) -> None:
+    train(fresh(), LOSS, Source(), _cfg(tmp_path))
+    state = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    del state["fingerprint"]
+    torch.save(state, tmp_path / CHECKPOINT)
+    with pytest.raises(ConfigError, match="no fingerprint"):
+        train(fresh(), LOSS, Source(), _cfg(tmp_path, resume=True))

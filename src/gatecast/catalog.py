@@ -102,12 +102,15 @@ def _import(target: str) -> type:
 
 def check_forecaster(cls: object, origin: str) -> type:
     """``cls`` if it is a class with ``fit``, ``predict`` and ``name`` (the protocol)."""
+    if not isinstance(cls, type):
+        raise ConfigError(f"{origin} is not a forecaster class: a model needs fit(frame),"
+                          " predict(h) and name")
     missing = [m for m in ("fit", "predict", "name") if not hasattr(cls, m)]
-    if not isinstance(cls, type) or missing or not callable(getattr(cls, "fit", None)) \
-            or not callable(getattr(cls, "predict", None)):
-        what = f"lacks {', '.join(missing)}" if isinstance(cls, type) and missing \
-            else "is not a forecaster class"
-        raise ConfigError(f"{origin} {what}: a model needs fit(frame), predict(h) and name")
+    missing += [m for m in ("fit", "predict") if m not in missing
+                and not callable(getattr(cls, m))]
+    if missing:
+        raise ConfigError(f"{origin} lacks {', '.join(missing)}: a model needs fit(frame),"
+                          " predict(h) and name")
     return cls
 
 

@@ -84,12 +84,16 @@ def load_checkpoint(path: Path, device: torch.device, expected: str) -> dict[str
         raise ModelFileError(f"checkpoint {path} is truncated or corrupt"
                              f" ({type(exc).__name__}: {first}); delete it to train afresh"
                              ) from exc
-    missing = [k for k in KEYS if k != "fingerprint" and k not in state] \
-        if isinstance(state, dict) else list(KEYS)
+    keys = state if isinstance(state, dict) else {}
+    missing = [k for k in KEYS if k != "fingerprint" and k not in keys]
     if missing:
         raise ModelFileError(f"checkpoint {path} is incomplete (no {', '.join(missing[:3])});"
                              " delete it to train afresh")
-    if state.get("fingerprint") != expected:
+    if "fingerprint" not in state:
+        raise ConfigError(f"checkpoint {path} has no fingerprint (an older gatecast wrote it),"
+                          " so it cannot be matched to this run; delete it or set"
+                          " resume=False to train afresh")
+    if state["fingerprint"] != expected:
         raise ConfigError(
             f"checkpoint {path} was written for other data or settings (its fingerprint"
             " differs), so resuming would return a model trained on something else; delete"
