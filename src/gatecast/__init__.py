@@ -12,76 +12,35 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import importlib
+
 from gatecast import datasets
+from gatecast.catalog import exports
 from gatecast.data.frame import as_long, from_array, from_wide, read_m4
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError, DataError, GatecastError
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.evaluation.compare import compare, evaluate, leaderboard
 from gatecast.io.serialize import load
-from gatecast.models.baselines import (
-    Drift,
-    HistoricMean,
-    Naive,
-    Naive2,
-    SeasonalNaive,
-)
 from gatecast.models.registry import make_model
 
-_LAZY = {
-    "ARIMA": "gatecast.models.arima",
-    "SARIMA": "gatecast.models.arima",
-    "AutoARIMA": "gatecast.models.arima",
-    "ETS": "gatecast.models.smoothing",
-    "Theta": "gatecast.models.smoothing",
-    "ARIMAGARCH": "gatecast.models.garch",
-    "RecurrentForecaster": "gatecast.models.recurrent",
-    "RNN": "gatecast.models.recurrent",
-    "LSTM": "gatecast.models.recurrent",
-    "GRU": "gatecast.models.recurrent",
-    "PeepholeLSTM": "gatecast.models.recurrent",
-    "Seq2Seq": "gatecast.models.recurrent",
-    "CNNLSTM": "gatecast.models.recurrent",
-    "MLP": "gatecast.models.recurrent",
-    "TrainerConfig": "gatecast.training.config",
-}
+# Every model class is loaded on first use (StatsForecast and torch are slow to import);
+# the names come from the one registry, gatecast.catalog.
+_LAZY = {**exports(), "TrainerConfig": "gatecast.training.config"}
 
 
 def __getattr__(name: str) -> object:
-    # Classical models import StatsForecast and recurrent ones torch (slow): load on use.
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'gatecast' has no attribute {name!r}")
 
 
 __all__ = [
-    "ARIMA",
-    "ARIMAGARCH",
-    "CNNLSTM",
-    "ETS",
-    "GRU",
-    "LSTM",
-    "MLP",
-    "RNN",
-    "SARIMA",
-    "AutoARIMA",
     "BacktestResult",
     "ConfigError",
     "DataError",
-    "Drift",
     "GatecastError",
-    "HistoricMean",
-    "Naive",
-    "Naive2",
-    "PeepholeLSTM",
-    "RecurrentForecaster",
-    "SeasonalNaive",
-    "Seq2Seq",
     "SeriesFrame",
-    "Theta",
-    "TrainerConfig",
     "as_long",
     "backtest",
     "compare",
@@ -95,3 +54,4 @@ __all__ = [
     "read_m4",
     "validate",
 ]
+__all__ += sorted(_LAZY)

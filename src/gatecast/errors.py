@@ -33,3 +33,8 @@ def series_list(ids: list[object], limit: int = 3) -> str:
     shown = ", ".join(repr(str(i)) for i in ids[:limit])
     rest = len(ids) - limit
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+class ModelFileError(GatecastError, ValueError):
+    """A saved model (or training checkpoint) is malformed, tampered with or out of bounds;
+    the message names the file and the problem."""

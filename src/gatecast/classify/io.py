@@ -17,6 +17,7 @@ import torch
 
 from gatecast.classify.network import SequenceNet, SequenceNetConfig
 from gatecast.errors import DataError, NotFittedError
+from gatecast.io.model_file import reading
 from gatecast.io.serialize import read_model, write_model
 
 __all__ = ["load_classifier", "save_classifier"]
@@ -43,6 +44,11 @@ def save_classifier(model: Any, path: str | Path) -> Path:
 
 
 def load_classifier(path: str | Path) -> Any:
+    with reading(path):
+        return _load(path)
+
+
+def _load(path: str | Path) -> Any:
     cls, params, fitted, arrays = read_model(path)
     if "network" not in fitted or "classes" not in fitted:
         raise DataError(f"{path} holds a saved {cls.__name__}, not a SequenceClassifier")

@@ -183,14 +183,12 @@ def run_season(args: argparse.Namespace, freq: Any, default: int | None = None,
     return m
 
 
-def write_frame(df: Any, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        df.to_parquet(path, index=False)
-    else:
-        df.to_csv(path, index=False)
-    return path
+def write_frame(df: Any, path: str | Path, args: argparse.Namespace | None = None) -> Path:
+    """CSV or Parquet by suffix, atomically, never over one of the command's inputs."""
+    from gatecast.cli.outputs import input_paths
+    from gatecast.io.paths import write_frame as write
+
+    return write(df, path, inputs=input_paths(args) if args is not None else ())
 
 
 def build_models(names: str, season_length: int, horizon: int,
@@ -236,6 +234,7 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
                  args: argparse.Namespace) -> Any:
     """Fit and predict, handing covariate files to the models that use covariates."""
+    from gatecast.cli.outputs import input_paths
     from gatecast.data.frame import read_table
 
     uses_future = bool(getattr(model, "future_covariates", ()))
@@ -243,8 +242,13 @@ def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
     static = read_table(args.static) if uses_static and args.static else None
     model = model.fit(sf, static=static) if static is not None else model.fit(sf)
     if getattr(args, "save", None):
+        from gatecast.io.paths import check_output_dir
+
         several = len([m for m in args.model.split(",") if m.strip()]) > 1
-        model.save(Path(args.save) / model.name if several else args.save)
+        folder = check_output_dir(Path(args.save) / model.name if several else args.save,
+                                  ("config.json", "weights.safetensors"),
+                                  inputs=input_paths(args), what="--save")
+        model.save(folder)
     if uses_future:
         if not args.future:
             raise ConfigError(f"{model.name} uses future covariates"
@@ -295,7 +299,7 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
                    engine=engine_of(args) or "local", output=args.output if to_dir else None,
                    future=future, freq=args.freq, fill=args.fill, seed=args.seed)
     if not to_dir:
-        write_frame(run.forecasts, args.output)
+        write_frame(run.forecasts, args.output, args)
     n = int(run.partitions["series"].sum())
     ui.done(f"wrote forecasts for {n} series ({len(run.partitions)} partitions, peak worker"
             f" memory {run.partitions['peak_rss_mb'].max():.0f} MiB) to {args.output}",
@@ -323,7 +327,7 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
             fc = _fit_predict(model, sf, h, lv, args)
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
             advance(model.name)
-    path = write_frame(out, args.output)
+    path = write_frame(out, args.output, args)
     if args.plot:
         from gatecast.cli.commands.report import forecast_figures
 
@@ -359,7 +363,7 @@ def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
     check_compare_outputs(args)  # a bad --report/--plot name fails before the backtest
     board, result, m = _run_compare(args, ui)
     if args.output:
-        write_frame(board.reset_index(), args.output)
+        write_frame(board.reset_index(), args.output, args)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
              f" {result.data.n_series} series")
     warn_verdicts(args, result, m, ui)
@@ -373,7 +377,7 @@ def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
 
     board, result, m = _run_compare(args, ui)
     if args.output:
-        write_frame(result.forecasts, args.output)
+        write_frame(result.forecasts, args.output, args)
     ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
     warn_verdicts(args, result, m, ui)
     return 0
@@ -423,6 +427,7 @@ COMMANDS = {"demo": cmd_demo, "forecast": cmd_forecast, "compare": cmd_compare,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from gatecast.cli.outputs import check_outputs
     from gatecast.cli.ui import UI
 
     parser = build_parser()
@@ -430,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui = UI(quiet=args.quiet, as_json=args.json)
     debug = args.debug or os.environ.get("GATECAST_DEBUG")
     try:
+        check_outputs(args)  # a path that cannot be written fails before any work
         with _ddp(args):
             if args.command in COMMANDS:
                 return COMMANDS[args.command](args, ui)

@@ -40,6 +40,7 @@ from gatecast.grid.data import (
     split_validation,
 )
 from gatecast.grid.fclstm import FCLSTMNet
+from gatecast.io.model_file import reading
 from gatecast.io.serialize import read_model, write_model
 from gatecast.nn import CELLS, NetworkConfig
 from gatecast.nn.convlstm import ConvLSTMConfig, ConvLSTMNet
@@ -219,6 +220,11 @@ class GridForecaster:
 
     @classmethod
     def load(cls, path: str | Path) -> Any:
+        with reading(path):
+            return cls._load(path)
+
+    @classmethod
+    def _load(cls, path: str | Path) -> Any:
         klass, params, fitted, arrays = read_model(path)
         if not (isinstance(klass, type) and issubclass(klass, GridForecaster)):
             raise DataError(f"{path} holds a {klass.__name__}, not a gridded forecaster")
@@ -356,7 +362,8 @@ class CopyLastFrame:
 
     @classmethod
     def load(cls, path: str | Path) -> CopyLastFrame:
-        klass, params, fitted, _ = read_model(path)
-        model = klass(**params)
-        model.frame_shape_ = tuple(fitted["frame_shape"])
+        with reading(path):
+            klass, params, fitted, _ = read_model(path)
+            model = klass(**params)
+            model.frame_shape_ = tuple(fitted["frame_shape"])
         return model

@@ -43,6 +43,7 @@ from torch import nn
 
 from gatecast import __version__
 from gatecast.errors import ConfigError, MissingDependencyError, NotFittedError
+from gatecast.io.paths import atomic_write, write_text
 from gatecast.nn.cells import PeepholeLSTMCell
 from gatecast.nn.networks import NetworkConfig
 
@@ -131,7 +132,7 @@ def export_onnx(
     ``opset`` is the ai.onnx opset to target, at least :data:`MIN_OPSET` (``None``: the
     exporter's default). The written model is checked with ``onnx.checker``.
     """
-    onnx = require("onnx")
+    require("onnx")
     require("onnxscript")
     if not isinstance(config, NetworkConfig):
         raise ConfigError(f"export_onnx needs a NetworkConfig, got {type(config).__name__}")
@@ -153,6 +154,17 @@ def export_onnx(
     args = tuple(t.to(device=device, dtype=dtype) for t in (x, future, static))
     batch = torch.export.Dim("batch")
     n_bytes = sum(p.numel() * p.element_size() for p in net.parameters())
+    external = n_bytes > EXTERNAL_DATA_BYTES
+    if external:  # the weights file is named after the graph file: no temporary name
+        _export(net, args, path, opset, batch, external)
+    else:
+        atomic_write(path, lambda tmp: _export(net, args, tmp, opset, batch, external))
+    return path
+
+
+def _export(net: nn.Module, args: tuple[torch.Tensor, ...], path: Path, opset: int | None,
+            batch: Any, external: bool) -> None:
+    onnx = require("onnx")
     with _export_mode(net):
         torch.onnx.export(
             net,
@@ -163,11 +175,10 @@ def export_onnx(
             opset_version=opset,
             dynamo=True,
             dynamic_shapes=({0: batch}, {0: batch}, {0: batch}),
-            external_data=n_bytes > EXTERNAL_DATA_BYTES,
+            external_data=external,
             verbose=False,
         )
     onnx.checker.check_model(str(path))
-    return path
 
 
 def _manifest(model: Any, members: list[str]) -> dict[str, Any]:
@@ -231,5 +242,5 @@ def export_forecaster(model: Any, path: str | Path, opset: int | None = None) ->
         export_onnx(net, cfg, path / name, opset=opset)
         members.append(name)
     manifest = _manifest(model, members)
-    (path / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_text(path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return path

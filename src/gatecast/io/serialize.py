@@ -2,28 +2,36 @@
 
 ``config.json`` holds the class path, the constructor parameters and the fitted metadata
 (series ids, frequency, last timestamps); every learned array goes into safetensors.
-Loading imports only classes inside the ``gatecast`` package, so a model file cannot
-make Python run arbitrary code.
+Loading checks the file as untrusted input (:mod:`gatecast.io.model_file`): it resolves
+only the classes of gatecast's registry, bounds every size before building, and reads
+tensors from safetensors only, so a model file cannot make Python run arbitrary code.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
 
 from gatecast import __version__
 from gatecast.data.freq import Freq, parse_freq, stamps_from_text, stamps_to_text
-from gatecast.errors import ConfigError, DataError
-
-CONFIG = "config.json"
-WEIGHTS = "weights.safetensors"
-FORMAT = 1
+from gatecast.errors import ConfigError
+from gatecast.io.model_file import (
+    CONFIG,
+    FORMAT,
+    WEIGHTS,
+    expect_type,
+    fail,
+    read_arrays,
+    read_config,
+    reading,
+    resolve_class,
+)
+from gatecast.io.paths import atomic_write, write_text
 
 
 def freq_to_json(freq: Freq) -> str | int:
@@ -61,31 +69,28 @@ def write_model(path: str | Path, obj: Any, fitted: dict[str, Any],
         "params": {k: _jsonable(v) for k, v in obj.get_params().items()},
         "fitted": fitted,
     }
-    (path / CONFIG).write_text(json.dumps(config, indent=2))
-    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(path / WEIGHTS))
+    weights = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    # weights first: a folder whose config.json is new always has the matching weights
+    atomic_write(path / WEIGHTS, lambda tmp: save_file(weights, str(tmp)))
+    write_text(path / CONFIG, json.dumps(config, indent=2))
     return path
 
 
 def read_model(path: str | Path) -> tuple[type, dict[str, Any], dict[str, Any],
                                            dict[str, np.ndarray]]:
-    """Read a saved model: ``(class, params, fitted metadata, arrays)``."""
+    """Read a saved model: ``(class, params, fitted metadata, arrays)``, every part checked
+    (see :mod:`gatecast.io.model_file`) before the caller builds anything."""
     path = Path(path)
-    if not (path / CONFIG).is_file():
-        raise DataError(f"no saved gatecast model at {path} (missing {CONFIG})")
-    try:
-        config = json.loads((path / CONFIG).read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path / CONFIG} is not valid JSON: {exc.msg}") from exc
-    module, _, name = str(config.get("class", "")).partition(":")
-    if not module.startswith("gatecast."):
-        raise ConfigError(f"{path / CONFIG} names class {config.get('class')!r} outside gatecast")
-    cls = getattr(importlib.import_module(module), name)
+    config = read_config(path)
+    cls = resolve_class(config, path)
     params = config["params"]
     for key, value in params.items():
         if isinstance(value, list):
             params[key] = tuple(value)
-    arrays = load_file(str(path / WEIGHTS)) if (path / WEIGHTS).is_file() else {}
-    return cls, params, config["fitted"], arrays
+    if isinstance(params.get("trainer"), dict):
+        # a file does not decide where a later fit writes checkpoints
+        params["trainer"] = {**params["trainer"], "checkpoint_dir": None, "resume": False}
+    return cls, params, config["fitted"], read_arrays(path)
 
 
 def flatten(tree: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
@@ -117,19 +122,29 @@ def flatten(tree: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     raise ConfigError(f"cannot save state at {prefix}: values of type {type(tree).__name__}")
 
 
-def unflatten(skeleton: Any, arrays: dict[str, np.ndarray]) -> Any:
-    """Inverse of :func:`flatten`."""
+def unflatten(skeleton: Any, arrays: dict[str, np.ndarray],
+              used: set[str] | None = None) -> Any:
+    """Inverse of :func:`flatten`; the names of the arrays it takes are added to ``used``."""
     if isinstance(skeleton, dict):
-        if "__array__" in skeleton:
-            return arrays[skeleton["__array__"]]
-        if "__dict__" in skeleton:
-            return {k: unflatten(v, arrays) for k, v in skeleton["__dict__"].items()}
-        if "__list__" in skeleton:
-            return [unflatten(v, arrays) for v in skeleton["__list__"]]
-        if "__tuple__" in skeleton:
-            return tuple(unflatten(v, arrays) for v in skeleton["__tuple__"])
-        if "__float__" in skeleton:
-            return float(skeleton["__float__"])
+        if len(skeleton) != 1:
+            raise ValueError(f"state node with keys {sorted(skeleton)[:4]}")
+        (tag, value), = skeleton.items()
+        if tag == "__array__":
+            if not isinstance(value, str) or value not in arrays:
+                raise KeyError(f"state refers to tensor {str(value)[:80]!r}, not in the weights")
+            if used is not None:
+                used.add(value)
+            return arrays[value]
+        if tag == "__dict__" and isinstance(value, dict):
+            return {k: unflatten(v, arrays, used) for k, v in value.items()}
+        if tag in ("__list__", "__tuple__") and isinstance(value, list):
+            items = [unflatten(v, arrays, used) for v in value]
+            return tuple(items) if tag == "__tuple__" else items
+        if tag == "__float__" and value in ("nan", "inf", "-inf"):
+            return float(value)
+        raise ValueError(f"unknown state node {tag[:40]!r}")
+    if isinstance(skeleton, list):
+        raise ValueError("state holds an untagged list")
     return skeleton
 
 
@@ -142,9 +157,14 @@ def series_meta(model: Any) -> dict[str, Any]:
     }
 
 
-def restore_series_meta(model: Any, fitted: dict[str, Any]) -> None:
+def restore_series_meta(model: Any, fitted: dict[str, Any], file: Path | None = None) -> None:
     """Inverse of :func:`series_meta`: set ``series_``, ``freq_`` and ``last_ds_``."""
-    freq = parse_freq(fitted["freq"])
+    where = file or Path(CONFIG)
+    series = expect_type(fitted["series"], list, "series", where)
+    last = expect_type(fitted["last_ds"], list, "last_ds", where)
+    if len(series) != len(last) or not all(isinstance(s, (str, int, float)) for s in series):
+        raise fail(where, f"{len(series)} series ids for {len(last)} last timestamps")
+    freq = parse_freq(expect_type(fitted["freq"], (str, int), "freq", where))
     model.series_ = np.asarray(fitted["series"], dtype=object)
     model.freq_ = freq
     model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
@@ -172,17 +192,38 @@ def save_local(model: Any, path: str | Path) -> Path:
 
 def load_local(path: str | Path) -> Any:
     """Rebuild a forecaster saved by :func:`save_local`."""
-    cls, params, fitted, arrays = read_model(path)
-    model = cls(**params)
-    restore_series_meta(model, fitted)
-    model.lengths_ = np.asarray(fitted["lengths"], dtype=np.int64)
-    n = len(fitted["states"])
-    model.partitions_ = [arrays[f"partition.{k}"] for k in range(n)]
-    model.states_ = [model._state_from_tree(unflatten(sk, arrays)) for sk in fitted["states"]]
+    with reading(path):
+        cls, params, fitted, arrays = read_model(path)
+        file = Path(path) / CONFIG
+        if set(fitted) != {"series", "freq", "last_ds", "lengths", "states"}:
+            raise fail(file, f"holds a {cls.__name__}, whose fitted keys differ from"
+                       f" {sorted(fitted)[:6]}")
+        model = cls(**params)
+        restore_series_meta(model, fitted, file)
+        model.lengths_ = np.asarray(expect_type(fitted["lengths"], list, "lengths", file),
+                                    dtype=np.int64)
+        states = expect_type(fitted["states"], list, "states", file)
+        used = {f"partition.{k}" for k in range(len(states))}
+        model.partitions_ = [arrays[f"partition.{k}"] for k in range(len(states))]
+        model.states_ = [model._state_from_tree(unflatten(sk, arrays, used)) for sk in states]
+        check_all_used(arrays, used, Path(path))
     return model
 
 
+def check_all_used(arrays: dict[str, np.ndarray], used: set[str], path: Path) -> None:
+    extra = sorted(set(arrays) - used)
+    if extra:
+        raise fail(path / WEIGHTS, f"holds tensors the model does not use: {extra[:3]}")
+
+
 def load(path: str | Path) -> Any:
-    """Load any saved gatecast model (the class named in its ``config.json`` rebuilds it)."""
-    cls, _, _, _ = read_model(path)
-    return cls.load(path)
+    """Load any saved gatecast model (the class named in its ``config.json`` rebuilds it).
+
+    The file is checked before anything is built; every problem is one
+    :class:`~gatecast.errors.ModelFileError` naming the file.
+    """
+    with reading(path):
+        cls = resolve_class(read_config(Path(path)), Path(path))
+        if not callable(getattr(cls, "load", None)):
+            raise fail(Path(path) / CONFIG, f"class {cls.__name__} cannot be loaded")
+        return cls.load(path)

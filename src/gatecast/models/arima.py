@@ -331,7 +331,6 @@ class ARIMA(StatsForecastModel):
     include_mean: bool = True
     include_drift: bool = False
     method: str = "CSS-ML"
-    cli_name = "arima"
 
     def __post_init__(self) -> None:
         self.order, self.seasonal_order, self.season_length = check_seasonal_spec(
@@ -385,7 +384,6 @@ class SARIMA(ARIMA):
     order: tuple[int, int, int] = (0, 1, 1)
     seasonal_order: tuple[int, int, int] = (0, 1, 1)
     season_length: int | None = None  # type: ignore[assignment]
-    cli_name = "sarima"
 
     def __post_init__(self) -> None:
         m = self.season_length
@@ -421,7 +419,6 @@ class AutoARIMA(StatsForecastModel):
     max_Q: int = 2
     stepwise: bool = True
     approximation: bool | None = None
-    cli_name = "autoarima"
 
     def __post_init__(self) -> None:
         self.season_length = check_season_length(self.season_length)

@@ -122,7 +122,6 @@ def forecast_frame(
 class BaseForecaster:
     """Parameters shared by all forecasters: the output column name (``alias``)."""
 
-    cli_name: ClassVar[str] = ""
     supports_intervals: ClassVar[bool] = False
     # Each series' forecast depends on that series alone, so partitions can be fitted and
     # predicted anywhere (an engine maps them); global models (one network) set False.

@@ -44,7 +44,6 @@ def _check_season(season_length: int) -> None:
 class Naive(LocalForecaster):
     """Repeat the last value: the random walk forecast ``y_{T+h} = y_T``."""
 
-    cli_name = "naive"
     supports_intervals = True
 
     def _fit_partition(self, ga: GroupedArray) -> dict[str, np.ndarray]:
@@ -63,7 +62,6 @@ class SeasonalNaive(LocalForecaster):
     """Repeat the last season: ``y_{T+h} = y_{T+h-m(k+1)}``, ``k = floor((h-1)/m)``."""
 
     season_length: int = 1
-    cli_name = "snaive"
     supports_intervals = True
 
     def __post_init__(self) -> None:
@@ -90,7 +88,6 @@ class SeasonalNaive(LocalForecaster):
 class Drift(LocalForecaster):
     """The line through the first and last values: ``y_T + h (y_T - y_1) / (T - 1)``."""
 
-    cli_name = "drift"
     supports_intervals = True
 
     def min_length(self) -> int:
@@ -121,7 +118,6 @@ class Drift(LocalForecaster):
 class HistoricMean(LocalForecaster):
     """The mean of the history."""
 
-    cli_name = "mean"
     supports_intervals = True
 
     def _fit_partition(self, ga: GroupedArray) -> dict[str, np.ndarray]:
@@ -151,7 +147,6 @@ class Naive2(LocalForecaster):
     """
 
     season_length: int = 1
-    cli_name = "naive2"
     supports_intervals = True
 
     def __post_init__(self) -> None:

@@ -119,7 +119,6 @@ class ARIMAGARCH(StatsForecastModel):
     dist: str = "normal"
     seasonal_order: tuple[int, int, int] = (0, 0, 0)
     include_mean: bool = True
-    cli_name = "arima-garch"
 
     def __post_init__(self) -> None:
         self.order, self.seasonal_order, self.season_length = check_seasonal_spec(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from gatecast.catalog import KINDS
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.errors import ConfigError, NotFittedError
@@ -69,7 +70,6 @@ from gatecast.training.losses import LOSSES, make_loss
 AUTO = "auto"
 #: Series per forward pass when forecasting (bounded memory; see ``_forecast``).
 PREDICT_BLOCK = 1024
-KINDS = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 MODES = ("direct", "recursive")
 SKIPS = ("none", "naive", "seasonal")
 

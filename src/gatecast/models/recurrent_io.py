@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
+from gatecast.checks import MAX_MEMBERS, MAX_PARAMETERS, MAX_QUANTILES
 from gatecast.data.transforms import Pipeline
+from gatecast.io.model_file import CONFIG, WEIGHTS, bounded, expect_type, fail, reading
 from gatecast.io.serialize import (
+    check_all_used,
     flatten,
     read_model,
     restore_series_meta,
@@ -26,6 +30,11 @@ from gatecast.io.serialize import (
 )
 from gatecast.models.recurrent_covariates import FittedCovariates, Standardizer
 from gatecast.nn import NetworkConfig, build_network
+
+FITTED = {"series", "freq", "last_ds", "network", "members", "quantiles", "pipeline",
+          "transform", "history"}
+COVARIATES = ("cov.history_loc", "cov.history_scale", "cov.static_loc", "cov.static_scale",
+              "cov.static", "cov.tails")
 
 
 def save_recurrent(model: Any, path: str | Path) -> Path:
@@ -62,37 +71,91 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
     return write_model(path, model, fitted, arrays)
 
 
-def load_recurrent(path: str | Path) -> Any:
-    import pandas as pd
+def _networks(fitted: dict[str, Any], file: Path) -> list[NetworkConfig]:
+    """The members' network configs, sizes bounded, parameters counted on the meta device."""
+    members = bounded(fitted["members"], "members", file, MAX_MEMBERS, minimum=1)
+    raw = fitted.get("networks", [fitted["network"]] * members)
+    if not isinstance(raw, list) or len(raw) != members:
+        raise fail(file, f"'networks' must list one config per member ({members})")
+    configs = []
+    for k, cfg in enumerate(raw):
+        config = NetworkConfig(**expect_type(cfg, dict, f"networks[{k}]", file))
+        with torch.device("meta"):
+            n = sum(p.numel() for p in build_network(config).state_dict().values())
+        if n > MAX_PARAMETERS:
+            raise fail(file, f"member {k}'s network has {n:,} parameters, above gatecast's"
+                       f" limit of {MAX_PARAMETERS:,}")
+        configs.append(config)
+    return configs
 
+
+def _member(config: NetworkConfig, arrays: dict[str, np.ndarray], k: int,
+            file: Path) -> torch.nn.Module:
+    """Member ``k``'s network with its saved weights, names, shapes and dtypes checked."""
+    net = build_network(config)
+    prefix = f"member{k}."
+    expected = net.state_dict()
+    saved = {key[len(prefix):]: v for key, v in arrays.items() if key.startswith(prefix)}
+    if set(saved) != set(expected):
+        missing, extra = sorted(set(expected) - set(saved)), sorted(set(saved) - set(expected))
+        raise fail(file, f"member {k}: missing tensors {missing[:3]}" if missing
+                   else f"member {k}: unexpected tensors {extra[:3]}")
+    for key, ref in expected.items():
+        arr = saved[key]
+        if tuple(arr.shape) != tuple(ref.shape) or str(arr.dtype) != str(ref.dtype)[6:]:
+            raise fail(file, f"tensor {prefix}{key} is {arr.dtype}{list(arr.shape)}, the"
+                       f" network needs {str(ref.dtype)[6:]}{list(ref.shape)}")
+    net.load_state_dict({key: torch.from_numpy(np.array(v)) for key, v in saved.items()})
+    return net.eval()
+
+
+def load_recurrent(path: str | Path) -> Any:
+    with reading(path):
+        return _load(Path(path))
+
+
+def _load(path: Path) -> Any:
     cls, params, fitted, arrays = read_model(path)
+    file, weights = path / CONFIG, path / WEIGHTS
+    missing = sorted(FITTED - set(fitted))
+    if missing or set(fitted) - FITTED - {"networks"}:
+        raise fail(file, f"holds a {cls.__name__}, not a saved recurrent forecaster"
+                   f" (fitted keys {sorted(fitted)[:6]})")
     model = cls(**params)
-    restore_series_meta(model, fitted)
-    model.network_config_ = NetworkConfig(**fitted["network"])
-    model.network_configs_ = [NetworkConfig(**c) for c in fitted.get(
-        "networks", [fitted["network"]] * fitted["members"])]
-    model.quantiles_ = fitted["quantiles"]
-    model.tails_ = arrays["tails"]
+    if not hasattr(model, "_configs"):
+        raise fail(file, f"class {cls.__name__} is not a recurrent forecaster")
+    restore_series_meta(model, fitted, file)
+    model.network_config_ = NetworkConfig(**expect_type(fitted["network"], dict, "network",
+                                                        file))
+    model.network_configs_ = _networks(fitted, file)
+    quantiles = expect_type(fitted["quantiles"], list, "quantiles", file)
+    if len(quantiles) > MAX_QUANTILES or not all(
+            isinstance(q, float) and 0 < q < 1 for q in quantiles):
+        raise fail(file, "quantiles must be at most 99 numbers strictly between 0 and 1")
+    model.quantiles_ = quantiles
+    tails = arrays.get("tails")
+    if tails is None or tails.ndim != 2 or tails.shape[0] != len(model.series_):
+        raise fail(weights, f"'tails' must be a [series, look_back] array for"
+                   f" {len(model.series_)} series")
+    model.tails_ = tails
     model.transform_ = fitted.get("transform", model.transform)
-    model.history_ = pd.DataFrame(fitted["history"])
-    model.nets_ = []
-    for k in range(fitted["members"]):
-        net = build_network(model.network_configs_[k])
-        prefix = f"member{k}."
-        state = {key[len(prefix):]: torch.from_numpy(np.array(v))
-                 for key, v in arrays.items() if key.startswith(prefix)}
-        net.load_state_dict(state)
-        net.eval()
-        model.nets_.append(net)
+    model.history_ = pd.DataFrame(expect_type(fitted["history"], dict, "history", file))
+    model.nets_ = [_member(cfg, arrays, k, weights)
+                   for k, cfg in enumerate(model.network_configs_)]
+    used = {"tails", *(key for key in arrays if key.startswith("member"))}
     model.covariates_ = None
-    if "cov.tails" in arrays:
+    if any(key.startswith("cov.") for key in arrays):
+        cov = {key: arrays[key] for key in COVARIATES}  # KeyError: one missing
         model.covariates_ = FittedCovariates(
             model._covariate_spec(),
-            Standardizer(arrays["cov.history_loc"], arrays["cov.history_scale"]),
-            Standardizer(arrays["cov.static_loc"], arrays["cov.static_scale"]),
-            arrays["cov.static"], arrays["cov.tails"])
+            Standardizer(cov["cov.history_loc"], cov["cov.history_scale"]),
+            Standardizer(cov["cov.static_loc"], cov["cov.static_scale"]),
+            cov["cov.static"], cov["cov.tails"])
+        used |= set(COVARIATES)
     model.pipeline_ = None
     if fitted["pipeline"] is not None:
-        state = unflatten(fitted["pipeline"]["state"], arrays)
-        model.pipeline_ = Pipeline.from_state(fitted["pipeline"]["params"], state)
+        pipe = expect_type(fitted["pipeline"], dict, "pipeline", file)
+        state = unflatten(pipe["state"], arrays, used)
+        model.pipeline_ = Pipeline.from_state(pipe["params"], state)
+    check_all_used(arrays, used, path)
     return model

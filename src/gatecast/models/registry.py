@@ -1,49 +1,23 @@
-"""Stable, lower-case model names for the CLI and configs, resolved lazily.
+"""Build models by name: ``make_model("lstm", hidden_size=64)``.
 
-Importing a model's module only when it is asked for keeps ``gatecast --help`` fast and
-lets optional dependencies fail with a clear message instead of at import time.
+The names, and the classes behind them, live in :mod:`gatecast.catalog` (the one registry;
+third-party models join through the ``gatecast.models`` entry-point group). A model's
+module is imported only when it is asked for, which keeps ``gatecast --help`` fast and lets
+optional dependencies fail with a clear message instead of at import time.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from typing import Any
 
+from gatecast.catalog import KINDS, MODELS, model_class, names
 from gatecast.errors import ConfigError
 
-MODELS: dict[str, str] = {
-    "naive": "gatecast.models.baselines:Naive",
-    "snaive": "gatecast.models.baselines:SeasonalNaive",
-    "drift": "gatecast.models.baselines:Drift",
-    "mean": "gatecast.models.baselines:HistoricMean",
-    "naive2": "gatecast.models.baselines:Naive2",
-    "arima": "gatecast.models.arima:ARIMA",
-    "sarima": "gatecast.models.arima:SARIMA",
-    "autoarima": "gatecast.models.arima:AutoARIMA",
-    "ets": "gatecast.models.smoothing:ETS",
-    "theta": "gatecast.models.smoothing:Theta",
-    "arima-garch": "gatecast.models.garch:ARIMAGARCH",
-    "rnn": "gatecast.models.recurrent:RNN",
-    "lstm": "gatecast.models.recurrent:LSTM",
-    "gru": "gatecast.models.recurrent:GRU",
-    "peephole": "gatecast.models.recurrent:PeepholeLSTM",
-    "seq2seq": "gatecast.models.recurrent:Seq2Seq",
-    "cnn-lstm": "gatecast.models.recurrent:CNNLSTM",
-    "mlp": "gatecast.models.recurrent:MLP",
-}
-RECURRENT = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
+__all__ = ["MODELS", "RECURRENT", "SHARED", "accepts", "make_model", "model_class", "names"]
 
-
-def model_class(name: str) -> type:
-    """The class behind a CLI name (``"autoarima"``) or a dotted ``module:Class`` path."""
-    target = MODELS.get(name.lower(), name if ":" in name else None)
-    if target is None:
-        raise ConfigError(
-            f"unknown model {name!r}; choose from {', '.join(sorted(MODELS))}"
-        )
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+#: Names of the recurrent forecasters (one per network kind).
+RECURRENT: tuple[str, ...] = KINDS
 
 
 def accepts(cls: type, param: str) -> bool:
@@ -69,5 +43,5 @@ def make_model(name: str, **params: Any) -> Any:
         raise ConfigError(f"model {name!r} has no parameter(s) {unknown}")
     model = cls(**params)
     if accepts(cls, "alias") and getattr(model, "alias", None) is None:
-        model.alias = name.lower() if name.lower() in MODELS else None
+        model.alias = name.lower()
     return model

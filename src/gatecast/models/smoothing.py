@@ -104,7 +104,6 @@ class ETS(StatsForecastModel):
     season_length: int = 1
     model: str = "ZZZ"
     damped: bool | None = None
-    cli_name = "ets"
 
     def __post_init__(self) -> None:
         self.season_length = check_season_length(self.season_length)
@@ -141,7 +140,6 @@ class Theta(StatsForecastModel):
     """
 
     season_length: int = 1
-    cli_name = "theta"
 
     def __post_init__(self) -> None:
         self.season_length = check_season_length(self.season_length)

@@ -45,6 +45,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from gatecast.catalog import KINDS
 from gatecast.errors import ConfigError
 from gatecast.nn.recurrent import CELLS, make_rnn
 
@@ -63,7 +64,6 @@ __all__ = [
     "patchify",
 ]
 
-KINDS: tuple[str, ...] = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 
 #: Width of Seq2Seq's learned step embedding: enough to tell up to a few hundred steps apart
 #: and small next to the hidden size, so it does not dominate the decoder input.

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from gatecast.errors import ConfigError
+from gatecast.io.paths import atomic_write
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22"]
@@ -113,9 +114,7 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     """Write ``fig`` as PNG or SVG (by suffix), creating the folder; returns the path."""
     path = Path(path)
     fmt = figure_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _savefig(fig, path, fmt, dpi)
-    return path
+    return atomic_write(path, lambda tmp: _savefig(fig, tmp, fmt, dpi))
 
 
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = DPI) -> bytes:

@@ -20,6 +20,7 @@ from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError, DataError, series_list
 from gatecast.evaluation.backtest import BacktestResult, slice_frame
 from gatecast.evaluation.compare import DEFAULT_METRICS, compare, with_baselines
+from gatecast.io.paths import write_text
 from gatecast.models.base import check_horizon
 from gatecast.report import hook
 from gatecast.report.context import ReportContext
@@ -65,9 +66,7 @@ def check_report_path(path: str | Path) -> Path:
 def write_report(report: Report, path: str | Path) -> Path:
     """Write the self-contained HTML file (UTF-8), creating its folder."""
     path = check_report_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.to_html(), encoding="utf-8")
-    return path
+    return write_text(path, report.to_html())
 
 
 def split_holdout(data: SeriesFrame, h: int, need: int = 1) -> tuple[SeriesFrame, pd.DataFrame]:

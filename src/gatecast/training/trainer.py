@@ -31,11 +31,16 @@ from torch import Tensor, nn
 
 from gatecast.errors import ConfigError
 from gatecast.threads import limit_threads, network_work
+from gatecast.training.checkpoint import (
+    CHECKPOINT,
+    fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from gatecast.training.config import DEFAULT_BATCH, TrainerConfig
 
 Batch = tuple[tuple[Tensor, ...], Tensor]
 LossFn = Callable[[Tensor, Tensor], Tensor]
-CHECKPOINT = "last.pt"
 
 
 class BatchSource(Protocol):
@@ -132,12 +137,6 @@ def evaluate_loss(net: nn.Module, loss_fn: LossFn, source: BatchSource, batch_si
     return total / max(count, 1)
 
 
-def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)  # atomic: an interrupt never leaves a half-written checkpoint
-
-
 def _chosen_threads(loop: Callable[..., TrainResult]) -> Callable[..., TrainResult]:
     """The training loop run with torch's intra-op threads chosen for its work on the CPU
     (``cfg.threads``, else :func:`gatecast.threads.threads_for`), restored afterwards."""
@@ -190,8 +189,10 @@ def train(
     best = (math.inf, -1, copy.deepcopy(net.state_dict()))
     bad_epochs, start_epoch = 0, 0
     ckpt = Path(cfg.checkpoint_dir) / CHECKPOINT if cfg.checkpoint_dir else None
-    if ckpt is not None and cfg.resume and ckpt.is_file():
-        state = torch.load(ckpt, map_location=device, weights_only=True)
+    # what the checkpoint is for: resuming another run's checkpoint is refused
+    stamp = fingerprint(net, cfg, train_source, val_source) if ckpt is not None else None
+    if ckpt is not None and cfg.resume and (ckpt.exists() or ckpt.is_symlink()):
+        state = load_checkpoint(ckpt, device, stamp)
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         if sched is not None:
@@ -259,7 +260,7 @@ def train(
                 rngs = gather_rng_states()  # a collective: every rank takes part
             if ckpt is not None and rank == 0:
                 keys = list(record)
-                _save_checkpoint(ckpt, {
+                save_checkpoint(ckpt, {
                     "model": net.state_dict(), "optimizer": opt.state_dict(),
                     "scheduler": sched.state_dict() if sched is not None else {},
                     "rng": torch.get_rng_state(), "epoch": epoch,
@@ -268,7 +269,7 @@ def train(
                                              for h in history],
                                             dtype=torch.float64),
                     "history_keys": keys, "best_loss": best[0], "best_epoch": best[1],
-                    "best_model": best[2], "bad_epochs": bad_epochs,
+                    "best_model": best[2], "bad_epochs": bad_epochs, "fingerprint": stamp,
                     **({"rng_ranks": rngs} if rngs is not None else {}),
                 })
             if rngs is not None:

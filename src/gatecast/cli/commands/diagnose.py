@@ -21,6 +21,7 @@ import pandas as pd
 
 from gatecast.cli.main import add_data_args, build_models, load_data, write_frame
 from gatecast.errors import ConfigError
+from gatecast.io.paths import write_text
 
 NAME = "diagnose"
 EXAMPLE = ("gatecast diagnose --dataset sales --models lstm --param max_steps=200"
@@ -248,7 +249,7 @@ def run(args: argparse.Namespace, ui: Any) -> int:
         payload["forecasts"] = _forecasts(args, sf, m, h, ui, out)
         files += ["leaderboard.csv", "shift.csv", "residuals.csv", "cross_correlation.png",
                   "skill.png", "residual_acf.png"]
-    (out / "diagnostics.json").write_text(json.dumps(_clean(payload), default=str, indent=1))
+    write_text(out / "diagnostics.json", json.dumps(_clean(payload), default=str, indent=1))
     files.append("diagnostics.json")
     ui.done(f"wrote {', '.join(files)} to {out}", {"output": str(out), "files": files})
     return 0

@@ -23,6 +23,7 @@ import pandas as pd
 
 from gatecast.cli.main import csv_list
 from gatecast.errors import ConfigError, DataError
+from gatecast.io.paths import atomic_write, write_frame
 
 NAME = "grid"
 EXAMPLE = "gatecast grid frames.npy --h 10 --look-back 10 --epochs 5 --output grid-out"
@@ -128,13 +129,14 @@ def run(args: argparse.Namespace, ui: Any) -> int:
     forecast = model.predict(frames[-lb:])  # [h, C, H, W]
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    np.save(out / "forecast.npy", forecast[:, 0] if no_channels else forecast)
+    atomic_write(out / "forecast.npy",
+                 lambda tmp: np.save(tmp, forecast[:, 0] if no_channels else forecast))
     plot_frames(context, truth, held, out / "holdout.png",
                 title=f"last {h} frames held out: truth and forecasts")
     plot_frames(frames[-lb:], None, {model.name: forecast}, out / "forecast.png",
                 title=f"forecast of the next {h} frames")
     model.save(out / "model")
-    model.history_.to_csv(out / "history.csv", index=False)
+    write_frame(model.history_, out / "history.csv")
     ui.table(board, title=f"ConvLSTM on {args.file}: {len(frames)} frames of"
              f" {'x'.join(str(v) for v in frames.shape[1:])}, look_back {lb}, h {h}, loss"
              f" {loss} (MSE and CE are means over pixels)")
