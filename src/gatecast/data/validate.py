@@ -13,10 +13,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from gatecast.checks import MAX_ABS_VALUE, MAX_FILL_FACTOR, check_memory
 from gatecast.data.frame import LONG_COLUMNS, as_long
 from gatecast.data.freq import Freq, freq_name, infer_freq, parse_freq, step_index
 from gatecast.data.grouped import GroupedArray
-from gatecast.errors import DataError, series_list
+from gatecast.errors import DataError, series_list, shorten
 
 Fill = Literal["interpolate", "ffill", "zero"]
 FILL_METHODS: tuple[str, ...] = ("interpolate", "ffill", "zero")
@@ -84,13 +85,23 @@ def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
         example = bad.iloc[0] if len(bad) else ds.iloc[0]
         uid = df.loc[bad.index[0], "unique_id"] if len(bad) else df["unique_id"].iloc[0]
         raise DataError(
-            f"series {str(uid)!r}: cannot read timestamp {example!r} in column 'ds';"
+            f"series {str(uid)!r}: cannot read timestamp {shorten(example)} in column 'ds';"
             " use ISO dates (2024-01-31) or integer steps"
         ) from exc
 
 
 def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
     col = df[column]
+    if pd.api.types.is_complex_dtype(col):
+        imag = np.imag(col.to_numpy())
+        if np.any(imag != 0):
+            raise DataError(
+                f"column {column!r} holds complex numbers (series"
+                f" {str(df['unique_id'].iloc[int(np.argmax(imag != 0))])!r}); gatecast forecasts"
+                " real values: split them into real and imaginary series (or take abs())"
+            )
+        col = pd.Series(np.real(col.to_numpy()), index=col.index)
+        df = df.assign(**{column: col})
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
         numeric = pd.to_numeric(col, errors="coerce")
         bad = numeric.isna() & col.notna()
@@ -98,7 +109,8 @@ def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
             idx = bad.idxmax() if bad.any() else col.index[0]
             raise DataError(
                 f"series {str(df.loc[idx, 'unique_id'])!r}: non-numeric value"
-                f" {col.loc[idx]!r} in column {column!r}; clean the column or drop those rows"
+                f" {shorten(col.loc[idx])} in column {column!r}; clean the column or drop those"
+                " rows"
             )
         df = df.assign(**{column: numeric})
     return df.assign(**{column: df[column].astype(np.float64)})
@@ -126,6 +138,24 @@ def _fill_gaps(df: pd.DataFrame, freq: Freq, gap_ids: list[Any]) -> pd.DataFrame
         parts.append(full.reset_index()[group.columns])
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
+
+
+def _check_fill_size(df: pd.DataFrame, missing: np.ndarray, where: np.ndarray,
+                     freq: Freq) -> None:
+    """Bound the rows filling would add (``missing`` per gap, in the series ``where``)
+    before any is allocated: a wrong frequency turns 8 yearly points into 10^8 seconds."""
+    added = float(np.sum(missing))
+    if added > MAX_FILL_FACTOR * len(df):
+        worst = int(np.argmax(missing))
+        raise DataError(
+            f"filling the gaps at frequency {freq_name(freq)} would add {added:,.0f} rows to"
+            f" the {len(df):,} given (series {str(where[worst])!r} alone misses"
+            f" {missing[worst]:,.0f}), more than gatecast's limit of {MAX_FILL_FACTOR} per row;"
+            " the frequency is probably wrong: pass the data's real freq= or resample it"
+        )
+    check_memory(8.0 * 4 * (len(df) + added) * len(df.columns),
+                 f"filling the gaps ({added:,.0f} new rows)", error=DataError,
+                 hint="pass the data's real freq= or resample it")
 
 
 def _fill_values(df: pd.DataFrame, column: str, fill: str) -> pd.DataFrame:
@@ -181,7 +211,7 @@ def validate(
     if isinstance(data, SeriesFrame):
         data = data.frame
     if fill is not None and fill not in FILL_METHODS:
-        raise DataError(f"unknown fill {fill!r}; use one of {', '.join(FILL_METHODS)}")
+        raise DataError(f"unknown fill {shorten(fill)}; use one of {', '.join(FILL_METHODS)}")
     df = as_long(data, id_col=id_col, time_col=time_col, target_col=target_col)
     if len(df) == 0:
         raise DataError("the frame has no rows")
@@ -195,10 +225,18 @@ def validate(
         if pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(
             df[column]
         ):
-            df = df.assign(**{column: df[column].astype(np.float64)})
+            df = _coerce_y(df, column)  # float64; complex refused
     if np.isinf(df["y"].to_numpy()).any():
         uid = df.loc[np.isinf(df["y"].to_numpy()), "unique_id"].iloc[0]
         raise DataError(f"series {str(uid)!r} has infinite values in 'y'; fix or drop them")
+    for column in [c for c in df.columns[2:] if pd.api.types.is_float_dtype(df[c])]:
+        huge = np.abs(df[column].to_numpy()) > MAX_ABS_VALUE
+        if huge.any():
+            raise DataError(
+                f"series {str(df.loc[huge, 'unique_id'].iloc[0])!r} has values beyond"
+                f" ±{MAX_ABS_VALUE:.0e} in {column!r} (gatecast's limit: their squares must stay"
+                " finite); rescale the column, e.g. divide it by a power of ten"
+            )
 
     df = df.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
     dup = df.duplicated(["unique_id", "ds"], keep=False)
@@ -241,6 +279,7 @@ def validate(
                 f" {freq_name(freq_)}{more}; pass fill='interpolate' (CLI: --fill"
                 " interpolate) or fix the data"
             )
+        _check_fill_size(df, np.round(steps[gaps]) - 1, uid[1:][gaps], freq_)
         df = _fill_gaps(df, freq_, gap_ids)
     if fill is not None:
         for column in ["y", *[c for c in df.columns[len(LONG_COLUMNS):]
