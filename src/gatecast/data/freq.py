@@ -158,8 +158,8 @@ def check_future_range(last: pd.Series | np.ndarray, h: int, freq: Freq) -> None
             return
         fits = f" (at most {room:,} steps fit)"
     else:
-        try:
-            end + h * freq
+        try:  # date_range starts at the first grid point on or after ``end``
+            freq.rollforward(end) + h * freq
             return
         except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
             fits = ""

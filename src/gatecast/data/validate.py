@@ -7,6 +7,8 @@ unless the caller asks for them to be filled.
 
 from __future__ import annotations
 
+import datetime
+import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,10 +67,47 @@ class SeriesFrame:
         return pos
 
 
+def _kind(value: Any) -> str:
+    """What a value of an object column is, for refusing columns that mix kinds."""
+    if isinstance(value, numbers.Number):
+        return "number"
+    if isinstance(value, (pd.Timestamp, datetime.date, np.datetime64)):
+        return "timestamp"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+#: What ``pandas.api.types.infer_dtype`` calls a column of one kind of value.
+_ONE_KIND = ("string", "integer", "floating", "mixed-integer-float", "decimal", "datetime",
+             "datetime64", "date", "boolean", "empty", "categorical")
+_NUMERIC = ("integer", "floating", "mixed-integer-float", "decimal")
+
+
+def _mixed_kinds(column: pd.Series, name: str, fix: str) -> str:
+    """The kind of an object column (``infer_dtype``); DataError when it mixes kinds of
+    values (ints and tuples, numbers and timestamps, ...)."""
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred in _ONE_KIND:
+        return inferred
+    try:
+        values = pd.unique(column.to_numpy())
+    except TypeError as exc:  # unhashable values such as lists
+        raise DataError(f"column {name!r} holds unhashable values; {fix}") from exc
+    kinds: dict[str, Any] = {}
+    for v in values:
+        kinds.setdefault(_kind(v), v)
+    if len(kinds) > 1:
+        shown = " and ".join(f"{k} {shorten(v, 40)}" for k, v in list(kinds.items())[:2])
+        raise DataError(f"column {name!r} mixes kinds of values ({shown}); {fix}")
+    return inferred
+
+
 def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
     ds = df["ds"]
     if pd.api.types.is_datetime64_any_dtype(ds):
         return df
+    fix = "use timestamps or integer steps, not both"
+    if ds.dtype == object and _mixed_kinds(ds, "ds", fix) in _NUMERIC:
+        return _coerce_ds(df.assign(ds=pd.to_numeric(ds)))
     if pd.api.types.is_integer_dtype(ds):
         return df
     if pd.api.types.is_float_dtype(ds):
@@ -238,7 +277,14 @@ def validate(
                 " finite); rescale the column, e.g. divide it by a power of ten"
             )
 
-    df = df.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
+    if df["unique_id"].dtype == object:
+        _mixed_kinds(df["unique_id"], "unique_id", "give every series an id of one type, e.g."
+                     " df['unique_id'].astype(str)")
+    try:
+        df = df.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
+    except TypeError as exc:  # values that do not compare, e.g. tuples of mixed types
+        raise DataError(f"cannot sort the rows by unique_id and ds ({exc}); give ids of one"
+                        " type and timestamps of one kind") from exc
     dup = df.duplicated(["unique_id", "ds"], keep=False)
     if dup.any():
         row = df[dup].iloc[0]
@@ -258,8 +304,16 @@ def validate(
         )
     uid = df["unique_id"].to_numpy()
     same = uid[1:] == uid[:-1]
-    steps = np.diff(step_index(df["ds"], freq_))
-    off_grid = same & (np.abs(steps - np.round(steps)) > 1e-9)
+    try:
+        steps = np.diff(step_index(df["ds"], freq_))
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise DataError(
+            f"timestamps from {df['ds'].min()} to {df['ds'].max()} come too close to the ends"
+            f" of pandas' calendar ({pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d})"
+            f" to place on a {freq_name(freq_)} grid; check the dates"
+        ) from exc
+    # A step below 1: two timestamps in one period of the grid (2000-03-02, 2000-03-09 at MS).
+    off_grid = same & ((np.abs(steps - np.round(steps)) > 1e-9) | (steps < 1 - 1e-9))
     if off_grid.any():
         k = int(np.flatnonzero(off_grid)[0])
         raise DataError(
