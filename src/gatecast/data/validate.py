@@ -165,7 +165,8 @@ def _indptr(uid: np.ndarray) -> np.ndarray:
 def _fill_gaps(df: pd.DataFrame, freq: Freq, gap_ids: list[Any]) -> pd.DataFrame:
     """Reindex the series in ``gap_ids`` onto their full regular grid (new rows have NaN)."""
     parts = [df[~df["unique_id"].isin(gap_ids)]]
-    for uid, group in df[df["unique_id"].isin(gap_ids)].groupby("unique_id", sort=False):
+    for uid, group in df[df["unique_id"].isin(gap_ids)].groupby("unique_id", sort=False,
+                                                                  observed=True):
         first, last = group["ds"].iloc[0], group["ds"].iloc[-1]
         if isinstance(freq, int):
             grid = np.arange(first, last + freq, freq)
@@ -201,7 +202,7 @@ def _fill_values(df: pd.DataFrame, column: str, fill: str) -> pd.DataFrame:
     col = df[column]
     if fill == "zero":
         return df.assign(**{column: col.fillna(0.0)})
-    grouped = col.groupby(df["unique_id"], sort=False)
+    grouped = col.groupby(df["unique_id"], sort=False, observed=True)
     if fill == "ffill":
         filled = grouped.ffill().fillna(grouped.bfill())
     else:
@@ -260,6 +261,9 @@ def validate(
         uid = df.loc[df["ds"].isna(), "unique_id"].iloc[0]
         raise DataError(f"series {str(uid)!r} has missing timestamps in 'ds'; drop those rows")
     df = _coerce_y(_coerce_ds(df))
+    if df["ds"].isna().any():  # text such as "NaT" parses to a missing timestamp
+        uid = df.loc[df["ds"].isna(), "unique_id"].iloc[0]
+        raise DataError(f"series {str(uid)!r} has missing timestamps in 'ds'; drop those rows")
     for column in df.columns[len(LONG_COLUMNS):]:
         if pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(
             df[column]
