@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fuzz_cases import (
     build_csv,
     build_frame,
@@ -22,8 +25,6 @@ from fuzz_cases import (
     run_csv,
     run_frame,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 T = TypeVar("T")
 

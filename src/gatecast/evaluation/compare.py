@@ -31,8 +31,8 @@ def check_metrics(metrics: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
         raise ConfigError(f"give at least one metric, e.g. {', '.join(DEFAULT_METRICS)}")
     unknown = [m for m in names if m not in KNOWN_METRICS]
     if unknown:
-        raise ConfigError(f"unknown metric(s) {[shorten(m) for m in unknown]}; choose from"
-                          f" {', '.join(KNOWN_METRICS)}")
+        shown = ", ".join(shorten(m) for m in unknown)
+        raise ConfigError(f"unknown metric(s) [{shown}]; choose from {', '.join(KNOWN_METRICS)}")
     return names
 
 
