@@ -46,6 +46,12 @@ def test_cli_sizes_beyond_the_limits_exit_2_naming_the_limit(csv: Path, args: li
     assert expected in err
 
 
+def test_backtest_windows_are_bounded(csv: Path) -> None:
+    run = run_cli(["--quiet", "backtest", str(csv), "--models", "naive", "--h", "2",
+                   "--windows", "1000000000"])
+    assert run.status == 2 and "n_windows = 1,000,000,000 is above" in run.stderr
+
+
 def test_daily_horizon_past_2262_is_a_data_error_not_wrapped_dates() -> None:
     df = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01-01", periods=30),
                        "y": np.arange(30.0)})

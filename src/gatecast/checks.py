@@ -23,6 +23,8 @@ MAX_HIDDEN_SIZE = 4_096
 MAX_LAYERS = 16
 MAX_MEMBERS = 64
 MAX_QUANTILES = 99
+#: Backtest folds (each refits every model: far beyond any useful evaluation).
+MAX_WINDOWS = 10_000
 #: Parameters of one network (about 1.2 GB of float32 weights with Adam's two moments).
 MAX_PARAMETERS = 100_000_000
 

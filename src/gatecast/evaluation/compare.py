@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.checks import MAX_HORIZON, MAX_WINDOWS, whole_number
 from gatecast.errors import ConfigError, shorten
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.metrics import METRICS, coverage, mase_scale
@@ -172,6 +173,9 @@ def compare(
     partitions (see :func:`~gatecast.evaluation.backtest.backtest`).
     """
     metrics = check_metrics(metrics)
+    n_windows = whole_number(n_windows, "n_windows", maximum=MAX_WINDOWS)
+    if step is not None:
+        step = whole_number(step, "step", maximum=MAX_HORIZON)
     models = resolve_models(models, season_length, h)
     if baselines:
         models = with_baselines(models, season_length)
