@@ -193,8 +193,9 @@ def check_network(config: Any, batch_size: int) -> int:
             f" {MAX_PARAMETERS:,}; use a smaller hidden_size, num_layers or head"
         )
     steps = config.look_back // max(config.patch_size, 1)
-    # Per step and layer an LSTM keeps its gates, cell and hidden state for backprop.
+    # Per step and layer an LSTM keeps its four gates, cell and hidden state for backprop
+    # (about six floats per unit; eight leaves room for the gradients in flight).
     activations = batch_size * steps * config.hidden_size * config.num_layers * 8
-    check_memory(4.0 * (4 * n + 2 * activations), f"training a network with {size}",
+    check_memory(4.0 * (4 * n + activations), f"training a network with {size}",
                  hint="use a smaller hidden_size, num_layers, look_back or batch_size")
     return n
