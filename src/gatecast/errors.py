@@ -28,9 +28,35 @@ class MissingDependencyError(GatecastError, ImportError):
     """An optional dependency is needed for the requested feature but is not installed."""
 
 
+#: Longest quoted value an error message shows; the rest is cut with an ellipsis.
+QUOTE_LIMIT = 80
+#: Longest message the CLI prints (a final guard behind :func:`shorten`).
+MESSAGE_LIMIT = 500
+
+
+def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` cut to about ``limit`` characters for an error message.
+
+    A value read from a file can be a whole 200 MB line; the message must still be one
+    short line, so strings are cut before ``repr`` and other reprs after it.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def clip(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``message`` on one line of at most ``limit`` characters (``…`` marks a cut)."""
+    text = " ".join(message[: limit + 1].splitlines())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def series_list(ids: list[object], limit: int = 3) -> str:
     """Format a list of series ids for an error message: ``'a', 'b', 'c' and 4 more``."""
-    shown = ", ".join(repr(str(i)) for i in ids[:limit])
+    shown = ", ".join(shorten(str(i)) for i in ids[:limit])
     rest = len(ids) - limit
     return f"{shown} and {rest} more" if rest > 0 else shown
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gatecast.errors import ConfigError, GatecastError
+from gatecast.errors import ConfigError, GatecastError, clip
 
 EXAMPLES = {
     "demo": "gatecast demo --output gatecast-demo",
@@ -76,8 +76,15 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    " max_steps=500 --param hidden_size=64 (repeatable)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors cut to one short line (a bad value is echoed)."""
+
+    def error(self, message: str) -> Any:
+        return super().error(clip(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gatecast",
         description="Forecast time series with recurrent networks and classical models,"
         " always beside the naive baselines.",
@@ -444,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GatecastError as exc:
         if debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {clip(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -452,9 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"internal error: {type(exc).__name__}: {first} (rerun with --debug and"
-              " report it)", file=sys.stderr)
+        print(f"internal error: {type(exc).__name__}: {clip(str(exc), 300)} (rerun with"
+              " --debug and report it)", file=sys.stderr)
         return 1
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gatecast.errors import DataError
+from gatecast.errors import DataError, clip, shorten
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
 
@@ -32,8 +32,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
             return pd.read_csv(path, sep=sep)
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"cannot read {path}: {first}") from exc
-    raise DataError(f"unsupported file type {suffix!r} for {path}; use .csv or .parquet")
+        raise DataError(f"cannot read {path}: {clip(first, 200)}") from exc
+    raise DataError(f"unsupported file type {shorten(suffix)} for {path}; use .csv or .parquet")
 
 
 def to_pandas(data: Any) -> pd.DataFrame:
@@ -72,7 +72,8 @@ def as_long(
     missing = [c for c in (time_col, target_col) if c not in df.columns]
     if missing:
         raise DataError(
-            f"missing column(s) {missing}; found {list(df.columns)[:8]}. Name them with"
+            f"missing column(s) {missing}; found"
+            f" [{', '.join(shorten(str(c), 40) for c in list(df.columns)[:8])}]. Name them with"
             " id_col=/time_col=/target_col= (CLI: --id-col/--time-col/--target-col)"
         )
     df = df.rename(columns={k: v for k, v in rename.items() if k in df.columns and k != v})

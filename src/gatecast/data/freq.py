@@ -303,6 +303,37 @@ def _localize(wall: pd.DatetimeIndex, tz: object) -> pd.DatetimeIndex:
                             nonexistent="shift_forward")
 
 
+def check_future_range(last: pd.Series | np.ndarray, h: int, freq: Freq) -> None:
+    """DataError when ``h`` steps after the latest of ``last`` leave the representable range
+    (pandas timestamps end in 2262; integer steps at the int64 limit)."""
+    if len(last) == 0:
+        return
+    if isinstance(freq, int):
+        end = int(np.max(np.asarray(last, dtype=np.int64)))
+        if end + freq * h <= np.iinfo(np.int64).max:
+            return
+        raise DataError(f"forecasting {h:,} steps of {freq} after ds={end} overflows 64-bit"
+                        " integers; ask for a shorter horizon")
+    end = pd.DatetimeIndex(last).max()
+    step = fixed_step(freq)
+    if step is not None:
+        room = (pd.Timestamp.max.value - end.value) // step
+        if h <= room:
+            return
+        fits = f" (at most {room:,} steps fit)"
+    else:
+        try:  # date_range starts at the first grid point on or after ``end``
+            freq.rollforward(end) + h * freq
+            return
+        except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+            fits = ""
+    raise DataError(
+        f"forecasting {h:,} steps of {freq_name(freq)} after {end} goes past"
+        f" {pd.Timestamp.max:%Y-%m-%d}, the last date pandas can represent{fits}; ask for a"
+        " shorter horizon"
+    )
+
+
 def future_ds(last: pd.Series | np.ndarray, h: int, freq: Freq) -> np.ndarray:
     """Timestamps of the next ``h`` steps after each value of ``last``: ``[n_series, h]``.
 
@@ -310,6 +341,7 @@ def future_ds(last: pd.Series | np.ndarray, h: int, freq: Freq) -> np.ndarray:
     :class:`pandas.Timestamp` in that zone (a ``DataFrame`` column of them has the zone's
     dtype).
     """
+    check_future_range(last, h, freq)
     steps = np.arange(1, h + 1)
     if isinstance(freq, int):
         return np.asarray(last, dtype=np.int64)[:, None] + freq * steps[None, :]

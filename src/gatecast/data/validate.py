@@ -7,6 +7,8 @@ unless the caller asks for them to be filled.
 
 from __future__ import annotations
 
+import datetime
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,10 +17,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries import offsets
 
+from gatecast.checks import MAX_ABS_VALUE, MAX_FILL_FACTOR, check_memory
 from gatecast.data.frame import LONG_COLUMNS, as_long
 from gatecast.data.freq import Freq, clock, freq_name, infer_freq, parse_freq, step_index
 from gatecast.data.grouped import GroupedArray
-from gatecast.errors import DataError, series_list
+from gatecast.errors import DataError, series_list, shorten
 
 Fill = Literal["interpolate", "ffill", "zero"]
 FILL_METHODS: tuple[str, ...] = ("interpolate", "ffill", "zero")
@@ -117,12 +120,49 @@ def _parse_ds(df: pd.DataFrame, ds: pd.Series) -> pd.Series:
     return pd.to_datetime(ds, format="mixed", utc=True)
 
 
+def _kind(value: Any) -> str:
+    """What a value of an object column is, for refusing columns that mix kinds."""
+    if isinstance(value, numbers.Number):
+        return "number"
+    if isinstance(value, (pd.Timestamp, datetime.date, np.datetime64)):
+        return "timestamp"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+#: What ``pandas.api.types.infer_dtype`` calls a column of one kind of value.
+_ONE_KIND = ("string", "integer", "floating", "mixed-integer-float", "decimal", "datetime",
+             "datetime64", "date", "boolean", "empty", "categorical")
+_NUMERIC = ("integer", "floating", "mixed-integer-float", "decimal")
+
+
+def _mixed_kinds(column: pd.Series, name: str, fix: str) -> str:
+    """The kind of an object column (``infer_dtype``); DataError when it mixes kinds of
+    values (ints and tuples, numbers and timestamps, ...)."""
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred in _ONE_KIND:
+        return inferred
+    try:
+        values = pd.unique(column.to_numpy())
+    except TypeError as exc:  # unhashable values such as lists
+        raise DataError(f"column {name!r} holds unhashable values; {fix}") from exc
+    kinds: dict[str, Any] = {}
+    for v in values:
+        kinds.setdefault(_kind(v), v)
+    if len(kinds) > 1:
+        shown = " and ".join(f"{k} {shorten(v, 40)}" for k, v in list(kinds.items())[:2])
+        raise DataError(f"column {name!r} mixes kinds of values ({shown}); {fix}")
+    return inferred
+
+
 def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
     ds = df["ds"]
     if pd.api.types.is_datetime64_any_dtype(ds):
         if getattr(ds.dt, "unit", "ns") == "ns":
             return df
         return df.assign(ds=clock(ds, offsets.Hour()))  # nanoseconds, zone kept
+    fix = "use timestamps or integer steps, not both"
+    if ds.dtype == object and _mixed_kinds(ds, "ds", fix) in _NUMERIC:
+        return _coerce_ds(df.assign(ds=pd.to_numeric(ds)))
     if pd.api.types.is_integer_dtype(ds):
         return df
     if pd.api.types.is_float_dtype(ds):
@@ -141,7 +181,7 @@ def _coerce_ds(df: pd.DataFrame) -> pd.DataFrame:
         example = bad.iloc[0] if len(bad) else ds.iloc[0]
         uid = df.loc[bad.index[0], "unique_id"] if len(bad) else df["unique_id"].iloc[0]
         raise DataError(
-            f"series {str(uid)!r}: cannot read timestamp {str(example)[:40]!r} in column 'ds';"
+            f"series {str(uid)!r}: cannot read timestamp {shorten(example)} in column 'ds';"
             " use ISO dates (2024-01-31) or integer steps"
         ) from exc
     return df.assign(ds=clock(parsed, offsets.Hour()))
@@ -165,6 +205,16 @@ def timestamps_like(ds: Any, tz: Any, what: str = "the future frame") -> pd.Seri
 
 def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
     col = df[column]
+    if pd.api.types.is_complex_dtype(col):
+        imag = np.imag(col.to_numpy())
+        if np.any(imag != 0):
+            raise DataError(
+                f"column {column!r} holds complex numbers (series"
+                f" {str(df['unique_id'].iloc[int(np.argmax(imag != 0))])!r}); gatecast forecasts"
+                " real values: split them into real and imaginary series (or take abs())"
+            )
+        col = pd.Series(np.real(col.to_numpy()), index=col.index)
+        df = df.assign(**{column: col})
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
         numeric = pd.to_numeric(col, errors="coerce")
         bad = numeric.isna() & col.notna()
@@ -172,7 +222,8 @@ def _coerce_y(df: pd.DataFrame, column: str = "y") -> pd.DataFrame:
             idx = bad.idxmax() if bad.any() else col.index[0]
             raise DataError(
                 f"series {str(df.loc[idx, 'unique_id'])!r}: non-numeric value"
-                f" {col.loc[idx]!r} in column {column!r}; clean the column or drop those rows"
+                f" {shorten(col.loc[idx])} in column {column!r}; clean the column or drop those"
+                " rows"
             )
         df = df.assign(**{column: numeric})
     return df.assign(**{column: df[column].astype(np.float64)})
@@ -188,7 +239,8 @@ def _indptr(uid: np.ndarray) -> np.ndarray:
 def _fill_gaps(df: pd.DataFrame, freq: Freq, gap_ids: list[Any]) -> pd.DataFrame:
     """Reindex the series in ``gap_ids`` onto their full regular grid (new rows have NaN)."""
     parts = [df[~df["unique_id"].isin(gap_ids)]]
-    for uid, group in df[df["unique_id"].isin(gap_ids)].groupby("unique_id", sort=False):
+    for uid, group in df[df["unique_id"].isin(gap_ids)].groupby("unique_id", sort=False,
+                                                                  observed=True):
         first, last = group["ds"].iloc[0], group["ds"].iloc[-1]
         if isinstance(freq, int):
             grid = np.arange(first, last + freq, freq)
@@ -202,11 +254,29 @@ def _fill_gaps(df: pd.DataFrame, freq: Freq, gap_ids: list[Any]) -> pd.DataFrame
     return out.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
 
 
+def _check_fill_size(df: pd.DataFrame, missing: np.ndarray, where: np.ndarray,
+                     freq: Freq) -> None:
+    """Bound the rows filling would add (``missing`` per gap, in the series ``where``)
+    before any is allocated: a wrong frequency turns 8 yearly points into 10^8 seconds."""
+    added = float(np.sum(missing))
+    if added > MAX_FILL_FACTOR * len(df):
+        worst = int(np.argmax(missing))
+        raise DataError(
+            f"filling the gaps at frequency {freq_name(freq)} would add {added:,.0f} rows to"
+            f" the {len(df):,} given (series {str(where[worst])!r} alone misses"
+            f" {missing[worst]:,.0f}), more than gatecast's limit of {MAX_FILL_FACTOR} per row;"
+            " the frequency is probably wrong: pass the data's real freq= or resample it"
+        )
+    check_memory(8.0 * 4 * (len(df) + added) * len(df.columns),
+                 f"filling the gaps ({added:,.0f} new rows)", error=DataError,
+                 hint="pass the data's real freq= or resample it")
+
+
 def _fill_values(df: pd.DataFrame, column: str, fill: str) -> pd.DataFrame:
     col = df[column]
     if fill == "zero":
         return df.assign(**{column: col.fillna(0.0)})
-    grouped = col.groupby(df["unique_id"], sort=False)
+    grouped = col.groupby(df["unique_id"], sort=False, observed=True)
     if fill == "ffill":
         filled = grouped.ffill().fillna(grouped.bfill())
     else:
@@ -255,7 +325,7 @@ def validate(
     if isinstance(data, SeriesFrame):
         data = data.frame
     if fill is not None and fill not in FILL_METHODS:
-        raise DataError(f"unknown fill {fill!r}; use one of {', '.join(FILL_METHODS)}")
+        raise DataError(f"unknown fill {shorten(fill)}; use one of {', '.join(FILL_METHODS)}")
     df = as_long(data, id_col=id_col, time_col=time_col, target_col=target_col)
     if len(df) == 0:
         raise DataError("the frame has no rows")
@@ -265,16 +335,34 @@ def validate(
         uid = df.loc[df["ds"].isna(), "unique_id"].iloc[0]
         raise DataError(f"series {str(uid)!r} has missing timestamps in 'ds'; drop those rows")
     df = _coerce_y(_coerce_ds(df))
+    if df["ds"].isna().any():  # text such as "NaT" parses to a missing timestamp
+        uid = df.loc[df["ds"].isna(), "unique_id"].iloc[0]
+        raise DataError(f"series {str(uid)!r} has missing timestamps in 'ds'; drop those rows")
     for column in df.columns[len(LONG_COLUMNS):]:
         if pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(
             df[column]
         ):
-            df = df.assign(**{column: df[column].astype(np.float64)})
+            df = _coerce_y(df, column)  # float64; complex refused
     if np.isinf(df["y"].to_numpy()).any():
         uid = df.loc[np.isinf(df["y"].to_numpy()), "unique_id"].iloc[0]
         raise DataError(f"series {str(uid)!r} has infinite values in 'y'; fix or drop them")
+    for column in [c for c in df.columns[2:] if pd.api.types.is_float_dtype(df[c])]:
+        huge = np.abs(df[column].to_numpy()) > MAX_ABS_VALUE
+        if huge.any():
+            raise DataError(
+                f"series {str(df.loc[huge, 'unique_id'].iloc[0])!r} has values beyond"
+                f" ±{MAX_ABS_VALUE:.0e} in {column!r} (gatecast's limit: their squares must stay"
+                " finite); rescale the column, e.g. divide it by a power of ten"
+            )
 
-    df = df.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
+    if df["unique_id"].dtype == object:
+        _mixed_kinds(df["unique_id"], "unique_id", "give every series an id of one type, e.g."
+                     " df['unique_id'].astype(str)")
+    try:
+        df = df.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
+    except TypeError as exc:  # values that do not compare, e.g. tuples of mixed types
+        raise DataError(f"cannot sort the rows by unique_id and ds ({exc}); give ids of one"
+                        " type and timestamps of one kind") from exc
     dup = df.duplicated(["unique_id", "ds"], keep=False)
     if dup.any():
         row = df[dup].iloc[0]
@@ -294,7 +382,14 @@ def validate(
         )
     uid = df["unique_id"].to_numpy()
     same = uid[1:] == uid[:-1]
-    index = step_index(df["ds"], freq_)
+    try:
+        index = step_index(df["ds"], freq_)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise DataError(
+            f"timestamps from {df['ds'].min()} to {df['ds'].max()} come too close to the ends"
+            f" of pandas' calendar ({pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d})"
+            f" to place on a {freq_name(freq_)} grid; check the dates"
+        ) from exc
     if not np.all(np.isfinite(index)):
         k = int(np.flatnonzero(~np.isfinite(index))[0])
         raise DataError(
@@ -303,6 +398,7 @@ def validate(
             " to infer it) or move the timestamps onto the calendar"
         )
     steps = np.diff(index)
+    # A step below 1: two timestamps in one period of the grid (2000-03-02, 2000-03-09 at MS).
     off_grid = same & ((np.abs(steps - np.round(steps)) > 1e-9) | (steps < 1 - 1e-9))
     if off_grid.any():
         k = int(np.flatnonzero(off_grid)[0])
@@ -326,6 +422,7 @@ def validate(
                 f" {freq_name(freq_)}{more}; pass fill='interpolate' (CLI: --fill"
                 " interpolate) or fix the data"
             )
+        _check_fill_size(df, np.round(steps[gaps]) - 1, uid[1:][gaps], freq_)
         df = _fill_gaps(df, freq_, gap_ids)
     if fill is not None:
         for column in ["y", *[c for c in df.columns[len(LONG_COLUMNS):]

@@ -13,22 +13,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.checks import MAX_HORIZON, MAX_WINDOWS, whole_number
 from gatecast.data.season import resolve_season_length
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.errors import ConfigError
+from gatecast.errors import ConfigError, shorten
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.metrics import METRICS, coverage, mase_scale
 from gatecast.models.base import level_label
 from gatecast.models.baselines import Drift, Naive, SeasonalNaive
+from gatecast.models.registry import make_model
 
 DEFAULT_METRICS = ("smape", "mase", "mae", "rmse")
 KNOWN_METRICS = (*METRICS, "mase", "msis", "coverage")
 
 
-def check_metrics(metrics: tuple[str, ...] | list[str]) -> None:
-    unknown = [m for m in metrics if m not in KNOWN_METRICS]
+def check_metrics(metrics: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The metric names as a tuple (one name may be given as a string)."""
+    names = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    if not names:
+        raise ConfigError(f"give at least one metric, e.g. {', '.join(DEFAULT_METRICS)}")
+    unknown = [m for m in names if m not in KNOWN_METRICS]
     if unknown:
-        raise ConfigError(f"unknown metric(s) {unknown}; choose from {', '.join(KNOWN_METRICS)}")
+        shown = ", ".join(shorten(m) for m in unknown)
+        raise ConfigError(f"unknown metric(s) [{shown}]; choose from {', '.join(KNOWN_METRICS)}")
+    return names
+
+
+def resolve_models(models: Any, season_length: int, h: int) -> list[Any]:
+    """Forecasters as a list; a name such as ``"ets"`` is built with the registry's
+    :func:`~gatecast.models.registry.make_model` (with ``season_length`` and ``h``)."""
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    return [make_model(m, season_length=season_length, horizon=h) if isinstance(m, str) else m
+            for m in models]
 
 
 def fold_scales(result: BacktestResult, season_length: int) -> np.ndarray:
@@ -59,7 +75,7 @@ def evaluate(
     MASE and MSIS are scaled with the run's season length (``result.season_length``)
     unless ``season_length`` is given.
     """
-    check_metrics(metrics)
+    metrics = check_metrics(metrics)
     season_length = run_season_length(result, season_length)
     h = result.h
     fc = result.forecasts
@@ -131,6 +147,7 @@ def leaderboard(
     season_length: int | None = None,
 ) -> pd.DataFrame:
     """Scores plus fit and predict seconds, best first by the first metric."""
+    metrics = check_metrics(metrics)
     board = evaluate(result, metrics, season_length)
     seconds = result.timings.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
     board = board.join(seconds.sum())
@@ -157,6 +174,9 @@ def compare(
 ) -> tuple[pd.DataFrame, BacktestResult]:
     """Backtest ``models`` (plus naive, seasonal naive and drift) and rank them.
 
+    ``models``: forecasters or registry names (``"ets"``, built with ``season_length``);
+    ``metrics``: names, or one name as a string.
+
     Returns the leaderboard (one row per model: each metric, fit and predict seconds and,
     unless ``diagnose=False``, ``skill_naive`` = 1 - MSE / MSE of the naive forecast on the
     same points and the persistence detector's ``verdict``; see
@@ -171,10 +191,13 @@ def compare(
     and the diagnostics, and is kept on the result (``result.season_length``). A model
     built with its own ``season_length`` keeps it for its fit; the scores use the run's.
     """
-    check_metrics(metrics)
-    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    metrics = check_metrics(metrics)
+    n_windows = whole_number(n_windows, "n_windows", maximum=MAX_WINDOWS)
+    if step is not None:
+        step = whole_number(step, "step", maximum=MAX_HORIZON)
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
     m = resolve_season_length(season_length, sf.freq)
+    models = resolve_models(models, m, h)
     if baselines:
         models = with_baselines(models, m)
     result = backtest(

@@ -33,6 +33,7 @@ import pandas as pd
 from statsforecast.models import ARIMA as _SFArima
 from statsforecast.models import AutoARIMA as _SFAutoArima
 
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
 from gatecast.data.validate import SeriesFrame
 from gatecast.errors import ConfigError, DataError, GatecastError
@@ -70,10 +71,9 @@ def check_flag(name: str, value: Any) -> bool:
 
 
 def check_season_length(value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
-        raise ConfigError(f"season_length must be a whole number >= {minimum}{hint}, got {value!r}")
-    return int(value)
+    hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
+    return whole_number(value, "season_length", minimum=minimum, maximum=MAX_SEASON_LENGTH,
+                        hint=hint)
 
 
 def check_seasonal_spec(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from gatecast.checks import MAX_HORIZON, MAX_QUANTILES, check_forecast_memory, whole_number
 from gatecast.data.freq import Freq, future_ds
 from gatecast.data.grouped import GroupedArray
 from gatecast.data.validate import SeriesFrame, validate
@@ -71,9 +72,7 @@ def select_series(out: pd.DataFrame, positions: np.ndarray | None, h: int) -> pd
 
 
 def check_horizon(h: int) -> int:
-    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise ConfigError(f"horizon h must be a whole number >= 1, got {h!r}")
-    return int(h)
+    return whole_number(h, "horizon h", maximum=MAX_HORIZON)
 
 
 def check_levels(level: Any) -> list[float]:
@@ -81,6 +80,9 @@ def check_levels(level: Any) -> list[float]:
     if level is None:
         return []
     levels = [level] if isinstance(level, (int, float)) else list(level)
+    if len(levels) > MAX_QUANTILES // 2:
+        raise ConfigError(f"{len(levels):,} interval levels is above gatecast's limit of"
+                          f" {MAX_QUANTILES // 2}; ask for a few, such as [80, 95]")
     for lv in levels:
         if not 0 < float(lv) < 100:
             raise ConfigError(f"interval level must be a percentage in (0, 100), got {lv!r}")
@@ -227,6 +229,7 @@ class LocalForecaster(BaseForecaster):
         if levels and not self.supports_intervals:
             raise ConfigError(f"{self.name} has no prediction intervals; drop level=")
         wanted = None if ids is None else fitted_positions(self.series_, ids)
+        check_forecast_memory(len(self.series_), h, len(levels))
         labels = [describe_series(self.series_[p]) for p in self.partitions_]
         results = self._engine().map(_PredictCall(self.clone(), h, levels), self.states_,
                                      labels)
@@ -267,6 +270,7 @@ class LocalForecaster(BaseForecaster):
         sf = self._validated(data)
         fitted_positions(self.series_, sf.ids)  # every series must be known
         pos = sf.position(self.series_)  # and every fitted one present
+        check_forecast_memory(len(self.series_), h, len(levels))
         ga = sf.grouped().take(pos)
         items = [(state, ga.take(p)) for state, p in zip(self.states_, self.partitions_,
                                                           strict=True)]

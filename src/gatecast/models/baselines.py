@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
-from gatecast.errors import ConfigError
 from gatecast.models.base import Intervals, LocalForecaster, normal_intervals
 from gatecast.models.kernels.decompose import seasonal_indices
 
@@ -35,9 +35,8 @@ def _residual_sd(ga: GroupedArray, lag: int, ddof: int = 0) -> np.ndarray:
     return out
 
 
-def _check_season(season_length: int) -> None:
-    if not isinstance(season_length, (int, np.integer)) or season_length < 1:
-        raise ConfigError(f"season_length must be a whole number >= 1, got {season_length!r}")
+def _check_season(season_length: int) -> int:
+    return whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
 
 
 @dataclasses.dataclass
@@ -65,7 +64,7 @@ class SeasonalNaive(LocalForecaster):
     supports_intervals = True
 
     def __post_init__(self) -> None:
-        _check_season(self.season_length)
+        self.season_length = _check_season(self.season_length)
 
     def min_length(self) -> int:
         return self.season_length
@@ -150,7 +149,11 @@ class Naive2(LocalForecaster):
     supports_intervals = True
 
     def __post_init__(self) -> None:
-        _check_season(self.season_length)
+        self.season_length = _check_season(self.season_length)
+
+    def min_length(self) -> int:
+        # Like seasonal naive: a season longer than the series cannot be estimated.
+        return self.season_length
 
     def _fit_partition(self, ga: GroupedArray) -> dict[str, Any]:
         m = self.season_length

@@ -22,6 +22,17 @@ import pandas as pd
 import torch
 
 from gatecast.catalog import KINDS
+from gatecast.checks import (
+    MAX_HIDDEN_SIZE,
+    MAX_HORIZON,
+    MAX_LAYERS,
+    MAX_LOOK_BACK,
+    MAX_MEMBERS,
+    MAX_SEASON_LENGTH,
+    check_forecast_memory,
+    check_network,
+    whole_number,
+)
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.errors import ConfigError, NotFittedError
@@ -72,6 +83,12 @@ AUTO = "auto"
 PREDICT_BLOCK = 1024
 MODES = ("direct", "recursive")
 SKIPS = ("none", "naive", "seasonal")
+#: Upper bound of each size parameter (``None`` means "choose from the data").
+SIZE_LIMITS = {"horizon": MAX_HORIZON, "look_back": MAX_LOOK_BACK, "patch_size": MAX_LOOK_BACK,
+               "hidden_size": MAX_HIDDEN_SIZE, "num_layers": MAX_LAYERS,
+               "head_hidden": MAX_HIDDEN_SIZE, "head_layers": MAX_LAYERS,
+               "ensemble": MAX_MEMBERS, "season_length": MAX_SEASON_LENGTH,
+               "val_size": MAX_LOOK_BACK, "max_steps": None}
 
 
 def _quantiles(levels: tuple[float, ...]) -> list[float]:
@@ -176,6 +193,7 @@ class RecurrentForecaster(BaseForecaster):
             value = getattr(self, name)
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
         self._covariate_spec()  # fail at construction on clashing names
+        self._check_sizes()
         checks = [
             (self.cell in KINDS, f"unknown cell {self.cell!r}; use {', '.join(KINDS)}"),
             (self.mode in MODES, f"unknown mode {self.mode!r}; use {', '.join(MODES)}"),
@@ -186,31 +204,48 @@ class RecurrentForecaster(BaseForecaster):
             (self.normalize in NORMALIZERS,
              f"unknown normalize {self.normalize!r}; use {', '.join(NORMALIZERS)}"),
             (self.loss in LOSSES, f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}"),
-            (self.ensemble >= 1, "ensemble must be >= 1"),
-            (self.season_length >= 1, "season_length must be >= 1"),
-            (self.max_steps is None or self.max_steps >= 0, "max_steps must be >= 0"),
-            (self.val_size is None or self.val_size >= 0, "val_size must be >= 0"),
-            (self.head_layers is None or (not isinstance(self.head_layers, bool)
-                                          and self.head_layers >= 0),
-             "head_layers must be a whole number >= 0 (0: a linear head) or None"),
             (not (self.mode == "recursive" and self.cell == "seq2seq"),
              "seq2seq decodes all steps itself; use mode='direct'"),
         ]
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
-        for name in ("horizon", "look_back", "patch_size", "hidden_size", "num_layers",
-                     "head_hidden"):
-            value = getattr(self, name)
-            values = value if name == "look_back" and isinstance(value, tuple) else (value,)
-            if name == "look_back" and value == ():
-                raise ConfigError("look_back=() names no length; give an int, a tuple of"
-                                  " ints or None")
-            for v in values:
-                if v is not None and (isinstance(v, bool) or v < 1):
-                    raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
         if self.transform and self.transform != AUTO:
             make_pipeline(self.transform)  # fail at construction on a bad spec
+
+    def _check_sizes(self) -> None:
+        """Every size within :mod:`gatecast.checks`' limits, before anything is allocated."""
+        if self.look_back == ():
+            raise ConfigError("look_back=() names no length; give an int, a tuple of ints or"
+                              " None")
+        for name, top in SIZE_LIMITS.items():
+            value = getattr(self, name)
+            if name == "look_back" and isinstance(value, tuple):
+                self.look_back = tuple(whole_number(v, name, maximum=top) for v in value)
+            elif value is not None:
+                low = 0 if name in ("head_layers", "max_steps", "val_size") else 1
+                setattr(self, name, whole_number(value, name, minimum=low, maximum=top))
+        members = len(self._look_backs()) * len(self._skips()) * self.ensemble
+        if members > MAX_MEMBERS:
+            raise ConfigError(
+                f"{members} ensemble members (look-backs x skips x ensemble) is above"
+                f" gatecast's limit of {MAX_MEMBERS}; ask for fewer"
+            )
+
+    def _check_data_sizes(self, lengths: np.ndarray, lb: int, h_out: int, val: int) -> None:
+        """An explicit look-back must fit in the longest series: one whose every window
+        is mostly padding would train on copies of the first value."""
+        if self.look_back is None:
+            return
+        room = int(lengths.max()) - h_out - val
+        if lb > room:
+            held = f" and the {val} held out for validation" if val else ""
+            raise ConfigError(
+                f"look_back={lb} is longer than the data allows: the longest series has"
+                f" {int(lengths.max())} points (after the transform), {max(room, 0)} before"
+                f" the horizon of {h_out}{held}; use look_back <= {max(room, 1)} or None"
+                " (chosen from the data)"
+            )
 
     def _covariate_spec(self) -> CovariateSpec:
         return CovariateSpec(self.past_covariates, self.future_covariates, self.static_features)
@@ -267,6 +302,8 @@ class RecurrentForecaster(BaseForecaster):
         series = pipeline.fit_transform(ga) if pipeline else ga
         shapes = [resolve_shapes(self, series.lengths, want) for want in self._look_backs()]
         h_out, _, _, val = shapes[0]
+        for _, lb, _, _ in shapes:
+            self._check_data_sizes(series.lengths, lb, h_out, val)
         train_part, val_y = split_tail(series, val) if val else (series, None)
         max_lb = max(shape[1] for shape in shapes)
         covs = hist = None
@@ -294,6 +331,7 @@ class RecurrentForecaster(BaseForecaster):
                     n_outputs=len(quantiles), patch_size=patch, head_hidden=head_hidden,
                     head_layers=head_layers, skip_period=self._skip_period(lb, skip),
                 )
+                check_network(net_cfg, cfg.batch_size or 256)
                 for _ in range(self.ensemble):
                     i = len(nets)  # member i trains with seed + i
                     member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)
@@ -480,6 +518,7 @@ class RecurrentForecaster(BaseForecaster):
                 f" levels={tuple(sorted(set(self.levels) | set(missing)))}"
             )
         wanted = None if ids is None else fitted_positions(self.series_, ids)
+        check_forecast_memory(len(self.series_), h, len(levels))
         rows = min(len(self.series_), PREDICT_BLOCK)  # a forward pass's batch
         work = max(network_work(net, rows) for net in self.nets_)
         with limit_threads(work, self.trainer.threads):

@@ -97,8 +97,9 @@ class ETS(StatsForecastModel):
     for an explicit trend ``+ 2`` for an explicit season ``+ 1`` if ``damped=True``; an
     explicit seasonal model (``'AAA'``, ``'MNM'``...) also needs two full seasons
     (``max(2 m, m + k + 5)``), below which StatsForecast either drops the season silently or
-    fails to fit. With ``Z`` in the season slot a series of ``m`` points or fewer simply gets
-    a non-seasonal model.
+    fails to fit. With ``Z`` in the season slot a series of ``m`` to ``2 m`` points gets a
+    non-seasonal model; a series shorter than one season is refused, as seasonal naive
+    refuses it (a season of 500 on 144 points is a mistake, not a request for no season).
     """
 
     season_length: int = 1
@@ -116,7 +117,7 @@ class ETS(StatsForecastModel):
         if season in "AM":
             m = self.season_length
             n = max(2 * m, m + n)
-        return n
+        return max(n, self.season_length)
 
     def _new_model(self) -> _SFAutoETS:
         return _SFAutoETS(season_length=self.season_length, model=self.model, damped=self.damped)
@@ -136,7 +137,8 @@ class Theta(StatsForecastModel):
 
     Seasonality is tested and removed only when ``season_length >= 4`` and the series has
     at least two full seasons; otherwise the series is forecast as is. Needs 5 points (three
-    for the state initialisation, two for the residual variance behind the intervals).
+    for the state initialisation, two for the residual variance behind the intervals) and
+    at least one season (as seasonal naive).
     """
 
     season_length: int = 1
@@ -145,7 +147,7 @@ class Theta(StatsForecastModel):
         self.season_length = check_season_length(self.season_length)
 
     def min_length(self) -> int:
-        return 5
+        return max(5, self.season_length)
 
     def _new_model(self) -> _SFTheta:
         return _SFTheta(season_length=self.season_length)
