@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from gatecast.classify.network import SequenceNet, SequenceNetConfig
 from gatecast.errors import DataError, NotFittedError
 from gatecast.io.model_file import reading
 from gatecast.io.serialize import read_model, write_model
+from gatecast.io.weights import bounded_network, load_weights
 
 __all__ = ["load_classifier", "save_classifier"]
 
@@ -54,11 +54,9 @@ def _load(path: str | Path) -> Any:
         raise DataError(f"{path} holds a saved {cls.__name__}, not a SequenceClassifier")
     model = cls(**params)
     model.net_config_ = SequenceNetConfig(**fitted["network"])
-    net = SequenceNet(model.net_config_)
-    state = {key[4:]: torch.from_numpy(np.array(v)) for key, v in arrays.items()
-             if key.startswith("net.")}
-    net.load_state_dict(state)
-    model.net_ = net.eval()
+    file = Path(path) / "weights.safetensors"
+    net = bounded_network(lambda: SequenceNet(model.net_config_), file, "the network")
+    model.net_ = load_weights(net, arrays, "net.", file, "the network")
     model.classes_ = np.asarray(fitted["classes"])
     model.mean_ = np.asarray(arrays["mean"], dtype=np.float32)
     model.std_ = np.asarray(arrays["std"], dtype=np.float32)

@@ -42,6 +42,7 @@ from gatecast.grid.data import (
 from gatecast.grid.fclstm import FCLSTMNet
 from gatecast.io.model_file import reading
 from gatecast.io.serialize import read_model, write_model
+from gatecast.io.weights import bounded_network, load_weights
 from gatecast.nn import CELLS, NetworkConfig
 from gatecast.nn.convlstm import ConvLSTMConfig, ConvLSTMNet
 from gatecast.training.config import TrainerConfig
@@ -233,10 +234,9 @@ class GridForecaster:
         model.frame_shape_ = tuple(fitted["frame_shape"])
         model.fit_seconds_ = fitted["fit_seconds"]
         model.history_ = pd.DataFrame(fitted["history"]).astype(float)
-        net = model._build(model.network_)
-        net.load_state_dict({k[4:]: torch.from_numpy(np.array(v))
-                             for k, v in arrays.items() if k.startswith("net.")})
-        model.net_ = net.eval()
+        file = Path(path) / "weights.safetensors"
+        net = bounded_network(lambda: model._build(model.network_), file, "the network")
+        model.net_ = load_weights(net, arrays, "net.", file, "the network")
         model.loc_, model.scale_ = np.array(arrays["loc"]), np.array(arrays["scale"])
         return model
 

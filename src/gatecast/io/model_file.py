@@ -51,11 +51,14 @@ MAX_DEPTH = 64
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".ckpt", ".npz")
 KEYS = {"format", "gatecast_version", "class", "params", "fitted"}
 
+#: Features per step (a flattened frame of a gridded model can be wide); the parameter count
+#: on the meta device bounds the network itself.
+MAX_FEATURES = 2**20
 #: Upper bound of every size-like key, wherever it appears in params or network configs.
 SIZE_LIMITS: dict[str, int] = {
     "hidden_size": MAX_HIDDEN_SIZE, "head_hidden": MAX_HIDDEN_SIZE,
-    "conv_channels": MAX_HIDDEN_SIZE, "input_size": MAX_HIDDEN_SIZE,
-    "future_size": MAX_HIDDEN_SIZE, "static_size": MAX_HIDDEN_SIZE,
+    "conv_channels": MAX_HIDDEN_SIZE, "input_size": MAX_FEATURES,
+    "future_size": MAX_FEATURES, "static_size": MAX_FEATURES,
     "num_layers": MAX_LAYERS, "head_layers": MAX_LAYERS, "conv_layers": MAX_LAYERS,
     "layers": MAX_LAYERS, "look_back": MAX_LOOK_BACK, "conv_kernel": MAX_LOOK_BACK,
     "patch_size": MAX_LOOK_BACK, "kernel_size": MAX_LOOK_BACK,

@@ -28,6 +28,7 @@ from gatecast.io.serialize import (
     unflatten,
     write_model,
 )
+from gatecast.io.weights import load_weights
 from gatecast.models.recurrent_covariates import FittedCovariates, Standardizer
 from gatecast.nn import NetworkConfig, build_network
 
@@ -92,21 +93,7 @@ def _networks(fitted: dict[str, Any], file: Path) -> list[NetworkConfig]:
 def _member(config: NetworkConfig, arrays: dict[str, np.ndarray], k: int,
             file: Path) -> torch.nn.Module:
     """Member ``k``'s network with its saved weights, names, shapes and dtypes checked."""
-    net = build_network(config)
-    prefix = f"member{k}."
-    expected = net.state_dict()
-    saved = {key[len(prefix):]: v for key, v in arrays.items() if key.startswith(prefix)}
-    if set(saved) != set(expected):
-        missing, extra = sorted(set(expected) - set(saved)), sorted(set(saved) - set(expected))
-        raise fail(file, f"member {k}: missing tensors {missing[:3]}" if missing
-                   else f"member {k}: unexpected tensors {extra[:3]}")
-    for key, ref in expected.items():
-        arr = saved[key]
-        if tuple(arr.shape) != tuple(ref.shape) or str(arr.dtype) != str(ref.dtype)[6:]:
-            raise fail(file, f"tensor {prefix}{key} is {arr.dtype}{list(arr.shape)}, the"
-                       f" network needs {str(ref.dtype)[6:]}{list(ref.shape)}")
-    net.load_state_dict({key: torch.from_numpy(np.array(v)) for key, v in saved.items()})
-    return net.eval()
+    return load_weights(build_network(config), arrays, f"member{k}.", file, f"member {k}")
 
 
 def load_recurrent(path: str | Path) -> Any:
