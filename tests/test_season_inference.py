@@ -136,3 +136,11 @@ def test_cli_partitioned_parquet_infers_from_the_first_partition(
     fc = pd.read_parquet(tmp_path / "fc.parquet")
     last_day = frame[frame["unique_id"] == "s0"]["y"].to_numpy()[-24:]
     np.testing.assert_allclose(fc[fc["unique_id"] == "s0"]["snaive"], last_day)
+
+
+def test_report_without_season_length_uses_the_inferred_one() -> None:
+    from gatecast.report import build_report
+
+    report = build_report([], seasonal_frame(n_series=1), h=4)
+    assert report.context.season_length == 12
+    assert "snaive" in report.context.board.index

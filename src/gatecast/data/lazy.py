@@ -27,9 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from gatecast.checks import whole_number
 from gatecast.data.frame import as_long
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.errors import ConfigError, DataError, series_list
+from gatecast.errors import DataError, series_list
 
 SUFFIXES = (".parquet", ".pq")
 
@@ -154,8 +155,7 @@ def scan_parquet(
     id, so when files hold disjoint id ranges the concatenated output is sorted like the
     in-memory path's.
     """
-    if series_per_partition < 1:
-        raise ConfigError("series_per_partition must be >= 1")
+    series_per_partition = whole_number(series_per_partition, "series_per_partition")
     root = Path(path)
     if not root.is_dir():
         raise DataError(f"not a directory: {root}")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.data.season import resolve_season_length
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError, DataError, series_list
 from gatecast.evaluation.backtest import BacktestResult, slice_frame
@@ -106,7 +107,7 @@ def build_report(
     models: Any,
     data: Any,
     h: int,
-    season_length: int = 1,
+    season_length: int | None = None,
     n_windows: int = 1,
     level: Sequence[float] | None = (80, 95),
     metrics: Sequence[str] = DEFAULT_METRICS,
@@ -125,7 +126,8 @@ def build_report(
         models: forecasters (naive and seasonal naive are added).
         data: long frame, path or :class:`SeriesFrame`.
         h: forecast horizon.
-        season_length: season ``m`` for seasonal baselines and MASE.
+        season_length: season ``m`` for seasonal baselines and MASE; ``None``: the
+            backtest's, else inferred from the frequency (:mod:`gatecast.data.season`).
         n_windows: rolling-origin folds of the backtest.
         level: interval levels drawn for models that have intervals.
         metrics: leaderboard metrics (the first ranks).
@@ -142,8 +144,11 @@ def build_report(
     h = check_horizon(h)
     levels = sorted({float(v) for v in (level or [])})
     model_list = list(models) if isinstance(models, (list, tuple)) else [models]
-    all_models = with_baselines(model_list, season_length)
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
+    if season_length is None and result is not None:
+        season_length = result.season_length
+    season_length = resolve_season_length(season_length, sf.freq)
+    all_models = with_baselines(model_list, season_length)
     if board is None or result is None:
         with_cov = any(m.startswith("coverage") for m in metrics)
         board, result = compare(
