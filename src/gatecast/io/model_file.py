@@ -34,7 +34,6 @@ from gatecast.checks import (
     MAX_LAYERS,
     MAX_LOOK_BACK,
     MAX_MEMBERS,
-    MAX_QUANTILES,
     MAX_SEASON_LENGTH,
     whole_number,
 )
@@ -64,7 +63,7 @@ SIZE_LIMITS: dict[str, int] = {
     "patch_size": MAX_LOOK_BACK, "kernel_size": MAX_LOOK_BACK,
     "horizon": MAX_HORIZON, "h": MAX_HORIZON, "season_length": MAX_SEASON_LENGTH,
     "skip_period": MAX_SEASON_LENGTH, "ensemble": MAX_MEMBERS, "members": MAX_MEMBERS,
-    "n_outputs": MAX_QUANTILES + 1,
+    "n_outputs": MAX_FEATURES,  # quantiles, or the pixels of a gridded model
 }
 
 
