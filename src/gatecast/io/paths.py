@@ -68,7 +68,9 @@ def check_output(path: str | Path, *, suffixes: Iterable[str] = FRAME_SUFFIXES,
     path = Path(path)
     allowed = tuple(s.lower() for s in suffixes)
     if path.suffix.lower() not in allowed:
-        raise ConfigError(f"{what} {str(path)!r} must end in {', '.join(allowed)};"
+        listed = " or ".join([", ".join(allowed[:-1]), allowed[-1]] if len(allowed) > 1
+                             else allowed)
+        raise ConfigError(f"{what} {str(path)!r} must end in {listed};"
                           f" {path.suffix or 'no suffix'} is not a format gatecast writes")
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ConfigError(f"{what} {str(path)!r} exists and is not a regular file;"
