@@ -217,6 +217,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="results CSV")
     parser.add_argument("--fresh", action="store_true",
                         help="write only this run's rows (default: merge with the CSV's)")
+    parser.add_argument("--merge", type=Path, action="append", default=[], metavar="CSV",
+                        help="also take the rows of this CSV of another run (repeatable)")
+    parser.add_argument("--table-only", action="store_true",
+                        help="run nothing: print the tables of the CSV (and --merge CSVs)")
     return parser.parse_args(argv)
 
 
@@ -237,18 +241,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     console = Console(width=220)
     notes: set[str] = set()
-    rows: list[dict] = []
-    for name in names:
+    stamp = f"{dt.date.today()}, {machine()}"
+    res = pd.read_csv(args.csv) if args.csv.is_file() else pd.DataFrame()
+    for other in args.merge:
+        res = merged(args.csv, pd.read_csv(other), fresh=False)
+        write_atomically(res, args.csv)
+    for i, name in enumerate([] if args.table_only else names):
         start = time.perf_counter()
         s = _short.load_set(name)
-        rows += run_dataset(s, models, seeds, finetune, console, notes)
-        console.print(f"{name}: {s.n_series} series, {time.perf_counter() - start:.0f} s")
-    stamp = f"{dt.date.today()}, {machine()}"
-    ours = pd.DataFrame(rows).assign(date=stamp)
-    res = merged(args.csv, ours, args.fresh)
-    write_atomically(res, args.csv)
+        ours = pd.DataFrame(run_dataset(s, models, seeds, finetune, console, notes))
+        # Written after every dataset: a long run stopped half-way keeps what it measured.
+        res = merged(args.csv, ours.assign(date=stamp), args.fresh and i == 0)
+        write_atomically(res, args.csv)
+        took = ", ".join(f"{r.model} {r.seconds:.1f}" for r in ours.itertuples())
+        console.print(f"{name}: {s.n_series} series, {time.perf_counter() - start:.0f} s"
+                      f" ({took})")
 
-    res = res[res["dataset"].isin(names)]
+    if res.empty:
+        print(f"short_series: no results in {args.csv}", file=sys.stderr)
+        return 2
+    shown = {"snaive", *(m.split("-")[0] for m in models)}
+    res = res[res["dataset"].isin(names) & res["model"].str.split(" ").str[0].isin(shown)]
     order = [m for m in res["model"].drop_duplicates()]
     order = sorted(order, key=lambda m: next((i for i, n in enumerate(
         _short_models.MODEL_NAMES) if m.startswith(n.split("-")[0])), 99))
@@ -264,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in sorted(notes):
         console.print(note)
     dates = sorted(res["date"].unique())
-    console.print(f"rows from {'; '.join(dates)}; written to {args.csv}")
+    console.print(f"rows from {'; '.join(dates)} in {args.csv}")
     return 0
 
 
