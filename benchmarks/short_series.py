@@ -260,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     if res.empty:
         print(f"short_series: no results in {args.csv}", file=sys.stderr)
         return 2
-    shown = {"snaive", *(m.split("-")[0] for m in models)}
-    res = res[res["dataset"].isin(names) & res["model"].str.split(" ").str[0].isin(shown)]
+    res = res[res["dataset"].isin(names)]  # every model of the CSV: this run's beside earlier
     order = [m for m in res["model"].drop_duplicates()]
     order = sorted(order, key=lambda m: next((i for i, n in enumerate(
         _short_models.MODEL_NAMES) if m.startswith(n.split("-")[0])), 99))
