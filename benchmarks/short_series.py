@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/short_series.py [--datasets all] [--models snaive,...]
         [--finetune 200] [--seeds 0] [--csv benchmarks/results/short_series.csv] [--fresh]
+    .venv/bin/python benchmarks/short_series.py --models pretrained,pretrained-ft
+    .venv/bin/python benchmarks/short_series.py --table-only [--merge other.csv]
 
 Datasets (``_short.GROUPS``): the 23 monthly / quarterly datasets of ``defaults.py``
 (groups ``small`` and ``heldout``; airline is in ``small``), the tutorials' 45-point
@@ -20,7 +22,8 @@ the collections also the means pooled over every series and fold.
 
 The CSV keeps one row per (dataset, model): a run replaces its own rows and keeps the
 others (``--fresh``: only this run's), so a later run of ``--models pretrained`` is read
-beside the baselines measured before; the tables show each row's date.
+beside the baselines measured before (the tables show every model in the CSV; the last
+line, the dates of the rows). It is rewritten (atomically) after every dataset.
 """
 
 from __future__ import annotations
