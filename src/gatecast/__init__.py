@@ -44,6 +44,7 @@ _LAZY = {
     "CNNLSTM": "gatecast.models.recurrent",
     "MLP": "gatecast.models.recurrent",
     "TrainerConfig": "gatecast.training.config",
+    "Pretrained": "gatecast.pretrained.forecaster",
 }
 
 

@@ -31,6 +31,7 @@ MODELS: dict[str, str] = {
     "seq2seq": "gatecast.models.recurrent:Seq2Seq",
     "cnn-lstm": "gatecast.models.recurrent:CNNLSTM",
     "mlp": "gatecast.models.recurrent:MLP",
+    "pretrained": "gatecast.pretrained.forecaster:Pretrained",
 }
 RECURRENT = ("rnn", "lstm", "gru", "peephole", "seq2seq", "cnn-lstm", "mlp")
 
