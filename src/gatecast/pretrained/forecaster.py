@@ -8,7 +8,6 @@ network. Nothing is fitted on data that ``fit`` was not given, so backtests cann
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import os
@@ -32,6 +31,7 @@ from gatecast.models.base import (
     forecast_frame,
     select_series,
 )
+from gatecast.pretrained.finetune import finetune
 from gatecast.pretrained.inference import (
     forecast_quantiles,
     interpolate,
@@ -40,7 +40,6 @@ from gatecast.pretrained.inference import (
 )
 from gatecast.pretrained.network import PretrainedNet
 from gatecast.pretrained.store import load_weights, net_config
-from gatecast.pretrained.train import PretrainConfig, pretrain
 
 #: Season length by pandas offset type and multiple (the calendar's main cycle).
 FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
@@ -128,11 +127,7 @@ class Pretrained(BaseForecaster):
         net = base
         if self.finetune:
             full = [(np.asarray(ga[i], dtype=np.float32), int(m)) for i in range(sf.n_series)]
-            net = copy.deepcopy(base)
-            cfg = PretrainConfig(steps=self.finetune, epochs=1, batch_size=64,
-                                 lr=self.finetune_lr, weight_decay=0.0, seed=self.seed,
-                                 min_context=min(8, net.cfg.max_context))
-            net, _ = pretrain(full, cfg, net=net)
+            net = finetune(base, full, self.finetune, self.finetune_lr, self.seed)
         self.net_ = net
         self.series_ = sf.ids
         self.freq_ = sf.freq
