@@ -24,7 +24,9 @@ EXAMPLE = "gatecast pretrain series.parquet --season-length 12 --steps 2000 --ou
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(NAME, help="pretrain the 'pretrained' model's network on a corpus",
-                       description=__doc__.splitlines()[0], epilog=f"example: {EXAMPLE}")
+                       description="Pretrain the network of --model pretrained on a long frame"
+                       " of series (and/or synthetic ones); write weights for --param weights=DIR.",
+                       epilog=f"example: {EXAMPLE}")
     p.add_argument("corpus", help="CSV/Parquet long frame or a folder of Parquet files")
     p.add_argument("--output", required=True, help="folder for config.json + model.safetensors")
     p.add_argument("--steps", type=int, default=4000, help="optimiser steps")
