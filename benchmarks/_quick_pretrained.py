@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", default=None, help="weights folder (default: shipped)")
     parser.add_argument("--finetune", default="0", help="fine-tuning steps, e.g. 0,50")
     parser.add_argument("--datasets", default="small,heldout")
-    parser.add_argument("--finetune-lr", type=float, default=3e-4)
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--data-dir", default=None,
                         help="read <name>.csv + meta.json written from defaults.load here"

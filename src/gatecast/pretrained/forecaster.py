@@ -90,7 +90,7 @@ class Pretrained(BaseForecaster):
     season_length: int | None = None
     weights: str | None = None
     finetune: int = 0
-    finetune_lr: float = 3e-4
+    finetune_lr: float = 1e-4
     context: int | None = None
     seed: int = 0
     alias: str | None = None
