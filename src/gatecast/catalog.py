@@ -29,7 +29,7 @@ GROUP = "gatecast.models"
 @dataclass(frozen=True)
 class Entry:
     """One gatecast class. ``name`` is its CLI/config name (``None``: only exported and
-    loadable); ``family`` is "baseline", "classical", "network" (a recurrent forecaster
+    loadable); ``family`` is "baseline", "classical", "pretrained", "network" (a recurrent forecaster
     whose name is also a network kind of :func:`gatecast.nn.build_network`) or "other";
     ``export``: reachable as ``gatecast.<Class>``."""
 
@@ -66,6 +66,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("seq2seq", "gatecast.models.recurrent:Seq2Seq", "network"),
     Entry("cnn-lstm", "gatecast.models.recurrent:CNNLSTM", "network"),
     Entry("mlp", "gatecast.models.recurrent:MLP", "network"),
+    Entry("pretrained", "gatecast.pretrained.forecaster:Pretrained", "pretrained"),
     Entry(None, "gatecast.models.recurrent:RecurrentForecaster", "other"),
     Entry(None, "gatecast.grid.forecaster:ConvLSTMForecaster", "other", export=False),
     Entry(None, "gatecast.grid.forecaster:FCLSTMForecaster", "other", export=False),

@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Commands that live in their own module under ``gatecast.cli.commands``: each module defines
 # ``NAME``, ``add_parser(sub)`` (may call ``add_data_args``) and ``run(args, ui) -> int``.
-COMMAND_MODULES: tuple[str, ...] = ("report", "gradients", "classify", "diagnose", "grid")
+COMMAND_MODULES: tuple[str, ...] = ("report", "gradients", "classify", "diagnose", "grid",
+                                    "pretrain")
 
 
 def _command_modules() -> list[Any]:

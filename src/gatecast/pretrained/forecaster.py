@@ -1,0 +1,219 @@
+"""``Pretrained``: a recurrent network pretrained on a synthetic corpus, forecasting
+zero-shot (or after a short fine-tuning on the user's series).
+
+``fit`` stores each series' last points (the contexts) and, with ``finetune=N``, trains a
+copy of the network N steps on windows of those series (seeded); ``predict`` runs the
+network. Nothing is fitted on data that ``fit`` was not given, so backtests cannot leak.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file, save_file
+
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
+from gatecast.data.freq import Freq, infer_freq, parse_freq
+from gatecast.errors import ConfigError, DataError
+from gatecast.models.base import (
+    BaseForecaster,
+    check_horizon,
+    check_levels,
+    fitted_positions,
+    forecast_frame,
+    select_series,
+)
+from gatecast.pretrained.finetune import finetune
+from gatecast.pretrained.inference import (
+    forecast_quantiles,
+    interpolate,
+    level_quantiles,
+    max_horizon,
+)
+from gatecast.pretrained.network import PretrainedNet
+from gatecast.pretrained.store import load_weights, net_config
+
+#: Season length by pandas offset type and multiple (the calendar's main cycle).
+FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
+    (pd.offsets.Minute, 30, 48), (pd.offsets.Hour, 1, 24), (pd.offsets.Day, 1, 7),
+    (pd.offsets.BusinessDay, 1, 5), (pd.offsets.Week, 1, 52), (pd.offsets.MonthBegin, 1, 12),
+    (pd.offsets.MonthEnd, 1, 12), (pd.offsets.QuarterBegin, 1, 4),
+    (pd.offsets.QuarterEnd, 1, 4), (pd.offsets.YearBegin, 1, 1), (pd.offsets.YearEnd, 1, 1),
+)
+MAX_FINETUNE = 100_000
+_CACHE: dict[str, PretrainedNet] = {}
+
+
+def season_of(freq: Freq | None) -> int:
+    """The season length of a frequency (1 for integer steps and other frequencies)."""
+    for kind, n, m in FREQ_SEASONS:
+        if isinstance(freq, kind) and freq.n == n:
+            return m
+    return 1
+
+
+def _network(path: str | None) -> PretrainedNet:
+    key = str(path or "")
+    if key not in _CACHE:
+        _CACHE[key] = load_weights(path)
+    return _CACHE[key]
+
+
+@dataclasses.dataclass(kw_only=True)
+class Pretrained(BaseForecaster):
+    """A pretrained LSTM forecaster with quantile intervals (see docs/pretrained.md).
+
+    Args:
+        season_length: the series' season; ``None``: from the data's frequency (hourly 24,
+            half-hourly 48, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4,
+            yearly and integer steps 1).
+        weights: a folder of ``config.json`` + ``model.safetensors`` (``gatecast
+            pretrain``); ``None``: the weights shipped with gatecast.
+        finetune: optimiser steps of fine-tuning on windows of the fitted series (0:
+            zero-shot).
+        finetune_lr: the fine-tuning learning rate (annealed to 0 by a cosine).
+        context: read at most this many last points of each series (default and maximum:
+            the network's ``max_context``).
+        seed: seeds the fine-tuning windows and updates.
+    """
+
+    cli_name: ClassVar[str] = "pretrained"
+    supports_intervals: ClassVar[bool] = True
+    season_length: int | None = None
+    weights: str | None = None
+    finetune: int = 0
+    finetune_lr: float = 1e-4
+    context: int | None = None
+    seed: int = 0
+    alias: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.season_length is not None:
+            whole_number(self.season_length, "season_length", maximum=MAX_SEASON_LENGTH)
+        whole_number(self.finetune, "finetune", minimum=0, maximum=MAX_FINETUNE)
+        whole_number(self.seed, "seed", minimum=0)
+        if self.context is not None:
+            whole_number(self.context, "context", minimum=2, maximum=100_000)
+        if not (isinstance(self.finetune_lr, (int, float)) and 0 < self.finetune_lr < 1):
+            raise ConfigError(f"finetune_lr must be in (0, 1), got {self.finetune_lr!r}")
+        if self.weights is not None and not isinstance(self.weights, (str, os.PathLike)):
+            raise ConfigError(f"weights must be a folder path, got {self.weights!r}")
+        if self.weights is not None:
+            self.weights = str(self.weights)
+
+    def min_length(self) -> int:
+        return 3
+
+    def fit(self, data: Any) -> Self:
+        """Store the contexts (and fine-tune when ``finetune`` > 0)."""
+        sf = self._validated(data)
+        m = self.season_length
+        if m is None:
+            m = season_of(sf.freq if sf.freq is not None else infer_freq(sf.frame))
+        base = _network(self.weights)
+        ga = sf.grouped()
+        keep = max(base.cfg.max_context, 1)
+        self.contexts_ = [np.asarray(ga[i][-keep:], dtype=np.float64)
+                          for i in range(sf.n_series)]
+        self.season_length_ = int(m)
+        net = base
+        if self.finetune:
+            full = [(np.asarray(ga[i], dtype=np.float32), int(m)) for i in range(sf.n_series)]
+            net = finetune(base, full, self.finetune, self.finetune_lr, self.seed)
+        self.net_ = net
+        self.series_ = sf.ids
+        self.freq_ = sf.freq
+        self.last_ds_ = sf.last_ds()
+        return self
+
+    def predict(self, h: int, level: list[float] | None = None, ids: Any = None
+                ) -> pd.DataFrame:
+        """Median forecasts (and quantile intervals for ``level``) ``h`` steps ahead."""
+        self._check_fitted()
+        h = check_horizon(h)
+        if h > max_horizon(self.net_):
+            raise ConfigError(f"{self.name} forecasts at most {max_horizon(self.net_)} steps"
+                              f" ahead; got h={h}")
+        levels = check_levels(level)
+        qs = self.net_.cfg.quantiles
+        level_quantiles(levels, qs)
+        wanted = None if ids is None else fitted_positions(self.series_, ids)
+        seasons = np.full(len(self.contexts_), self.season_length_)
+        q = forecast_quantiles(self.net_, self.contexts_, seasons, h, self.context)
+        mean = q[..., qs.index(0.5)]
+        intervals = {lv: (interpolate(q, qs, 0.5 - lv / 200), interpolate(q, qs, 0.5 + lv / 200))
+                     for lv in levels}
+        out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
+        return select_series(out, wanted, h)
+
+    # -- saving: config.json + weights.safetensors (the network and the contexts) ---------
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model into the folder ``path`` (no pickle)."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {f"net.{k}": v.detach().cpu().contiguous()
+                   for k, v in self.net_.state_dict().items()}
+        lengths = np.array([len(c) for c in self.contexts_], dtype=np.int64)
+        tensors["contexts"] = torch.from_numpy(np.concatenate(self.contexts_))
+        tensors["lengths"] = torch.from_numpy(lengths)
+        freq = self.freq_ if isinstance(self.freq_, int) else self.freq_.freqstr
+        last = (pd.DatetimeIndex(self.last_ds_).strftime("%Y-%m-%dT%H:%M:%S.%f").tolist()
+                if np.issubdtype(np.asarray(self.last_ds_).dtype, np.datetime64)
+                else np.asarray(self.last_ds_).tolist())
+        config = {
+            "format": 1, "class": f"{type(self).__module__}:{type(self).__qualname__}",
+            "params": self.get_params(),
+            "fitted": {"series": np.asarray(self.series_, dtype=object).tolist(),
+                       "freq": freq, "last_ds": last, "season_length": self.season_length_,
+                       "network": dataclasses.asdict(self.net_.cfg)},
+        }
+        fd, tmp = tempfile.mkstemp(dir=path, prefix=".weights.")
+        os.close(fd)
+        save_file(tensors, tmp)
+        os.replace(tmp, path / "weights.safetensors")
+        fd, tmp = tempfile.mkstemp(dir=path, prefix=".config.")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(config, fh, indent=2, default=str)
+        os.replace(tmp, path / "config.json")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Pretrained:
+        """Rebuild a model written by :meth:`save`."""
+        path = Path(path)
+        try:
+            config = json.loads((path / "config.json").read_text())
+            tensors = load_file(str(path / "weights.safetensors"))
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read a saved pretrained model at {path} ({exc})") from exc
+        fitted = config.get("fitted", {})
+        try:
+            model = cls(**config.get("params", {}))
+            net = PretrainedNet(net_config(fitted.get("network"), str(path / "config.json")))
+            net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+            lengths = tensors["lengths"].numpy()
+            values = tensors["contexts"].numpy()
+            freq = parse_freq(fitted["freq"])
+            model.season_length_ = whole_number(fitted["season_length"], "season_length",
+                                                maximum=MAX_SEASON_LENGTH)
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise DataError(f"{path} is not a saved pretrained model ({exc})") from exc
+        if lengths.sum() != values.size or np.any(lengths < 1):
+            raise DataError(f"{path}: stored contexts do not match their lengths")
+        net.eval()
+        model.net_ = net
+        model.contexts_ = np.split(values, np.cumsum(lengths)[:-1])
+        model.series_ = np.asarray(fitted["series"], dtype=object)
+        model.freq_ = freq
+        model.last_ds_ = (np.asarray(fitted["last_ds"], dtype=np.int64) if isinstance(freq, int)
+                          else pd.DatetimeIndex(pd.to_datetime(fitted["last_ds"])).to_numpy())
+        return model
