@@ -29,8 +29,9 @@ GROUP = "gatecast.models"
 @dataclass(frozen=True)
 class Entry:
     """One gatecast class. ``name`` is its CLI/config name (``None``: only exported and
-    loadable); ``family`` is "baseline", "classical", "pretrained", "network" (a recurrent forecaster
-    whose name is also a network kind of :func:`gatecast.nn.build_network`) or "other";
+    loadable); ``family`` is "baseline", "classical", "pretrained", "network" (a recurrent
+    forecaster whose name is also a network kind of :func:`gatecast.nn.build_network`) or
+    "other";
     ``export``: reachable as ``gatecast.<Class>``."""
 
     name: str | None
