@@ -71,7 +71,8 @@ def test_compare_warns_with_the_fix(capsys, monkeypatch, walk_csv: Path) -> None
                             "--windows", "20", "--step", "1")
     assert code == 0, err
     stdout = " ".join(stdout.split())
-    assert "verdict" in stdout and "persistence" in stdout
+    assert "verdict" in stdout and "SHIFT" in stdout  # persistence, in one word (legend below)
+    assert "SHIFT = last value shifted right" in stdout
     assert "warning: 'drift' mostly repeats the last observed value" in stdout
     assert "fix: difference the target" in stdout
     assert "warning: 'naive'" not in stdout  # the reference itself is not a finding
