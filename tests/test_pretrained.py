@@ -90,7 +90,7 @@ def test_season_length_comes_from_the_frequency(data: pd.DataFrame) -> None:
 
 def test_finetune_changes_the_forecast_and_is_seeded() -> None:
     # 9 points: too short to hold a tail out, so fine-tuning is unguarded and always kept
-    short = seasonal_frame(n_series=3, length=9, m=4, freq="QS")
+    short = seasonal_frame(n_series=3, length=9, m=4, freq="QS").groupby("unique_id").head(9)
     zero = Pretrained().fit(short).predict(6)
     tuned = Pretrained(finetune=3, seed=0, finetune_lr=1e-2).fit(short).predict(6)
     same = Pretrained(finetune=3, seed=0, finetune_lr=1e-2).fit(short).predict(6)
@@ -143,7 +143,7 @@ def test_one_series_many_series_and_very_short_series() -> None:
 
 
 def test_save_load_round_trip_keeps_the_fine_tuned_network(tmp_path: Path) -> None:
-    short = seasonal_frame(n_series=2, length=9, m=4, freq="QS")
+    short = seasonal_frame(n_series=2, length=9, m=4, freq="QS").groupby("unique_id").head(9)
     model = Pretrained(finetune=2, seed=4, finetune_lr=1e-2, alias="pt").fit(short)
     model.save(tmp_path / "m")
     loaded = load(tmp_path / "m")
