@@ -19,7 +19,6 @@ MODEL_NAMES = ("snaive", "autoarima", "autoets", "autotheta", "lstm", "pretraine
                "pretrained-ft")
 #: Models whose minimum lengths fix the folds (the same folds whichever models are run).
 FOLD_MODELS = ("snaive", "autoarima", "autoets", "autotheta", "lstm")
-PRETRAINED_PATH = "gatecast.pretrained.forecaster:Pretrained"
 
 
 @dataclasses.dataclass
@@ -45,17 +44,13 @@ class Unavailable(Exception):
     """A model the installed gatecast does not have (the line says which and why)."""
 
 
-def pretrained_target() -> str:
-    """How to name ``gatecast.pretrained``'s forecaster: its registry name, else its
-    module path."""
-    for target in ("pretrained", PRETRAINED_PATH):
-        try:
-            model_class(target)
-            return target
-        except (ConfigError, ImportError, AttributeError):
-            continue
-    raise Unavailable("model not available: gatecast.pretrained is not installed in this"
-                      " checkout (its rows are left out)")
+def pretrained_class() -> type:
+    """``gatecast.pretrained``'s forecaster (registry name ``pretrained``)."""
+    try:
+        return model_class("pretrained")
+    except (ConfigError, ImportError):
+        raise Unavailable("model not available: gatecast.pretrained is not in this checkout"
+                          " (its rows are left out)") from None
 
 
 def build(name: str, m: int, h: int, seeds: list[int], finetune: int) -> list[Any]:
@@ -74,8 +69,7 @@ def build(name: str, m: int, h: int, seeds: list[int], finetune: int) -> list[An
                            alias="lstm" if len(seeds) == 1 else f"lstm s{s}")
                 for s in seeds]
     if name in ("pretrained", "pretrained-ft"):
-        target = pretrained_target()
-        cls = model_class(target)
+        cls = pretrained_class()
         steps = 0 if name == "pretrained" else finetune
         params: dict[str, Any] = {"season_length": m, "horizon": h,
                                   "alias": "pretrained" if steps == 0 else f"pretrained ft{steps}"}
@@ -85,7 +79,7 @@ def build(name: str, m: int, h: int, seeds: list[int], finetune: int) -> list[An
             raise Unavailable(f"model not available: {cls.__name__} takes no finetune")
         if accepts(cls, "seed"):
             params["seed"] = seeds[0]
-        return [make_model(target, **params)]
+        return [make_model("pretrained", **params)]
     raise ConfigError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}")
 
 
