@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import gatecast as gc
 from fuzz_cases import (
     build_csv,
     build_frame,
@@ -25,6 +28,7 @@ from fuzz_cases import (
     run_csv,
     run_frame,
 )
+from gatecast.errors import GatecastError
 
 T = TypeVar("T")
 
@@ -80,3 +84,19 @@ def test_a_huge_one_line_csv_gives_a_short_error(tmp_path: Path) -> None:
     assert run.status == 2
     assert "non-numeric value" in run.stderr
     assert len(run.stderr) < 600
+
+
+def test_crash_classes_found_by_the_fuzz_benchmark() -> None:
+    """Each of these crashed (IndexError, ValueError, OutOfBoundsDatetime) in a 30,000-case
+    run of benchmarks/fuzz.py; each now gives a forecast or one gatecast error."""
+    cat = pd.DataFrame({"unique_id": pd.Categorical(["c0", "c1"]),
+                        "ds": [pd.Timestamp("2000-01-01")] * 2, "y": [1.0, np.nan]})
+    with pytest.raises(GatecastError, match="series 'c1' has 1 missing value"):
+        gc.validate(cat, freq="MS")
+    tuples = pd.DataFrame({"unique_id": [("t", 0)] * 2, "ds": pd.to_datetime(
+        ["2000-01-01", "2000-01-04"]), "y": [1.0, 3.0]})
+    filled = gc.validate(tuples, freq="D", fill="ffill")
+    assert filled.n_series == 1 and len(filled.frame) == 4
+    ds = pd.date_range("1677-09-26", "2262-01-01", freq="7D")  # a span beyond 292 years
+    long = pd.DataFrame({"unique_id": "a", "ds": ds, "y": np.arange(len(ds), dtype=float)})
+    assert gc.validate(long).freq.freqstr == "W-SUN"

@@ -277,7 +277,9 @@ def infer_freq(frame: pd.DataFrame, max_series: int = 20) -> Freq:
     days = common / _DAY
     # The most common spacing names the family; the mean spacing of the longest series
     # catches calendars of uneven steps (SMS-10: 9 and 21 days).
-    mean_days = (wall[-1] - wall[0]).value / max(len(wall) - 1, 1) / _DAY
+    # In floats: a span of more than 292 years overflows a Timedelta (and int64 ns).
+    span = float(wall.asi8[-1]) - float(wall.asi8[0])
+    mean_days = span / max(len(wall) - 1, 1) / _DAY
     candidates = _calendar_candidates(days, wall)
     candidates += [c for c in _calendar_candidates(mean_days, wall) if c not in candidates]
     for candidate in candidates:

@@ -248,7 +248,7 @@ def _fill_gaps(df: pd.DataFrame, freq: Freq, gap_ids: list[Any]) -> pd.DataFrame
             grid = pd.date_range(first, last, freq=freq)
         full = group.set_index("ds").reindex(grid)
         full.index.name = "ds"
-        full["unique_id"] = uid
+        full["unique_id"] = pd.Series([uid] * len(full), index=full.index, dtype=object)
         parts.append(full.reset_index()[group.columns])
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["unique_id", "ds"], kind="stable", ignore_index=True)
@@ -291,6 +291,7 @@ def _report_missing(df: pd.DataFrame, column: str) -> None:
     if not missing.any():
         return
     counts = df.loc[missing, "unique_id"].value_counts(sort=False)
+    counts = counts[counts > 0]  # a categorical id lists its unused categories with 0
     uid = counts.index[0]
     first = df.loc[missing & (df["unique_id"] == uid), "ds"].iloc[0]
     more = f" (and {len(counts) - 1} more series)" if len(counts) > 1 else ""
