@@ -30,6 +30,7 @@ FOLDER_OUTPUTS: dict[str, tuple[str, ...]] = {
     "gradients": ("gradients.csv", "gradients.png"),
     "grid": ("forecast.npy", "history.csv", "model"),
     "classify": ("predictions.csv", "model"),
+    "pretrain": ("config.json", "model.safetensors"),
 }
 
 

@@ -20,9 +20,11 @@ import pandas as pd
 import torch
 from safetensors.torch import load_file, save_file
 
+from gatecast import __version__
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.freq import Freq, infer_freq, parse_freq
 from gatecast.errors import ConfigError, DataError
+from gatecast.io.serialize import ds_from_json, ds_to_json
 from gatecast.models.base import (
     BaseForecaster,
     check_horizon,
@@ -85,7 +87,6 @@ class Pretrained(BaseForecaster):
         seed: seeds the fine-tuning windows and updates.
     """
 
-    cli_name: ClassVar[str] = "pretrained"
     supports_intervals: ClassVar[bool] = True
     season_length: int | None = None
     weights: str | None = None
@@ -166,11 +167,10 @@ class Pretrained(BaseForecaster):
         tensors["contexts"] = torch.from_numpy(np.concatenate(self.contexts_))
         tensors["lengths"] = torch.from_numpy(lengths)
         freq = self.freq_ if isinstance(self.freq_, int) else self.freq_.freqstr
-        last = (pd.DatetimeIndex(self.last_ds_).strftime("%Y-%m-%dT%H:%M:%S.%f").tolist()
-                if np.issubdtype(np.asarray(self.last_ds_).dtype, np.datetime64)
-                else np.asarray(self.last_ds_).tolist())
+        last = ds_to_json(np.asarray(self.last_ds_))  # a time zone is kept
         config = {
-            "format": 1, "class": f"{type(self).__module__}:{type(self).__qualname__}",
+            "format": 1, "gatecast_version": __version__,
+            "class": f"{type(self).__module__}:{type(self).__qualname__}",
             "params": self.get_params(),
             "fitted": {"series": np.asarray(self.series_, dtype=object).tolist(),
                        "freq": freq, "last_ds": last, "season_length": self.season_length_,
@@ -214,6 +214,5 @@ class Pretrained(BaseForecaster):
         model.contexts_ = np.split(values, np.cumsum(lengths)[:-1])
         model.series_ = np.asarray(fitted["series"], dtype=object)
         model.freq_ = freq
-        model.last_ds_ = (np.asarray(fitted["last_ds"], dtype=np.int64) if isinstance(freq, int)
-                          else pd.DatetimeIndex(pd.to_datetime(fitted["last_ds"])).to_numpy())
+        model.last_ds_ = ds_from_json(fitted["last_ds"], freq)
         return model
