@@ -28,6 +28,23 @@ MAX_WINDOWS = 10_000
 #: Parameters of one network (about 1.2 GB of float32 weights with Adam's two moments).
 MAX_PARAMETERS = 100_000_000
 
+#: Features per step (a flattened frame of a gridded model can be wide); the parameter count
+#: on the meta device bounds the network itself.
+MAX_FEATURES = 2**20
+#: Upper bound of every size-like key, wherever it appears: parameters, network configs and
+#: model files.
+SIZE_LIMITS: dict[str, int] = {
+    "hidden_size": MAX_HIDDEN_SIZE, "head_hidden": MAX_HIDDEN_SIZE,
+    "conv_channels": MAX_HIDDEN_SIZE, "input_size": MAX_FEATURES,
+    "future_size": MAX_FEATURES, "static_size": MAX_FEATURES,
+    "num_layers": MAX_LAYERS, "head_layers": MAX_LAYERS, "conv_layers": MAX_LAYERS,
+    "layers": MAX_LAYERS, "look_back": MAX_LOOK_BACK, "conv_kernel": MAX_LOOK_BACK,
+    "patch_size": MAX_LOOK_BACK, "kernel_size": MAX_LOOK_BACK,
+    "horizon": MAX_HORIZON, "h": MAX_HORIZON, "season_length": MAX_SEASON_LENGTH,
+    "skip_period": MAX_SEASON_LENGTH, "ensemble": MAX_MEMBERS, "members": MAX_MEMBERS,
+    "n_outputs": MAX_FEATURES,  # quantiles, or the pixels of a gridded model
+}
+
 
 def whole_number(value: Any, name: str, *, minimum: int = 1, maximum: int | None = None,
                  hint: str = "") -> int:

@@ -28,15 +28,7 @@ import numpy as np
 from safetensors.numpy import load_file
 
 from gatecast import catalog
-from gatecast.checks import (
-    MAX_HIDDEN_SIZE,
-    MAX_HORIZON,
-    MAX_LAYERS,
-    MAX_LOOK_BACK,
-    MAX_MEMBERS,
-    MAX_SEASON_LENGTH,
-    whole_number,
-)
+from gatecast.checks import SIZE_LIMITS, whole_number
 from gatecast.errors import GatecastError, ModelFileError
 
 CONFIG = "config.json"
@@ -49,23 +41,6 @@ MAX_DEPTH = 64
 #: Files a gatecast model folder never holds: pickles run code when loaded.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".bin", ".joblib", ".ckpt", ".npz")
 KEYS = {"format", "gatecast_version", "class", "params", "fitted"}
-
-#: Features per step (a flattened frame of a gridded model can be wide); the parameter count
-#: on the meta device bounds the network itself.
-MAX_FEATURES = 2**20
-#: Upper bound of every size-like key, wherever it appears in params or network configs.
-SIZE_LIMITS: dict[str, int] = {
-    "hidden_size": MAX_HIDDEN_SIZE, "head_hidden": MAX_HIDDEN_SIZE,
-    "conv_channels": MAX_HIDDEN_SIZE, "input_size": MAX_FEATURES,
-    "future_size": MAX_FEATURES, "static_size": MAX_FEATURES,
-    "num_layers": MAX_LAYERS, "head_layers": MAX_LAYERS, "conv_layers": MAX_LAYERS,
-    "layers": MAX_LAYERS, "look_back": MAX_LOOK_BACK, "conv_kernel": MAX_LOOK_BACK,
-    "patch_size": MAX_LOOK_BACK, "kernel_size": MAX_LOOK_BACK,
-    "horizon": MAX_HORIZON, "h": MAX_HORIZON, "season_length": MAX_SEASON_LENGTH,
-    "skip_period": MAX_SEASON_LENGTH, "ensemble": MAX_MEMBERS, "members": MAX_MEMBERS,
-    "n_outputs": MAX_FEATURES,  # quantiles, or the pixels of a gridded model
-}
-
 
 def fail(file: Path, problem: str) -> ModelFileError:
     return ModelFileError(f"model file {file}: {problem}")

@@ -23,16 +23,13 @@ import torch
 
 from gatecast.catalog import KINDS
 from gatecast.checks import (
-    MAX_HIDDEN_SIZE,
-    MAX_HORIZON,
-    MAX_LAYERS,
     MAX_LOOK_BACK,
     MAX_MEMBERS,
-    MAX_SEASON_LENGTH,
     check_forecast_memory,
     check_network,
     whole_number,
 )
+from gatecast.checks import SIZE_LIMITS as LIMITS
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.errors import ConfigError, NotFittedError
@@ -83,12 +80,13 @@ AUTO = "auto"
 PREDICT_BLOCK = 1024
 MODES = ("direct", "recursive")
 SKIPS = ("none", "naive", "seasonal")
-#: Upper bound of each size parameter (``None`` means "choose from the data").
-SIZE_LIMITS = {"horizon": MAX_HORIZON, "look_back": MAX_LOOK_BACK, "patch_size": MAX_LOOK_BACK,
-               "hidden_size": MAX_HIDDEN_SIZE, "num_layers": MAX_LAYERS,
-               "head_hidden": MAX_HIDDEN_SIZE, "head_layers": MAX_LAYERS,
-               "ensemble": MAX_MEMBERS, "season_length": MAX_SEASON_LENGTH,
-               "val_size": MAX_LOOK_BACK, "max_steps": None}
+#: Upper bound of each size parameter (a value of ``None`` means "choose from the data"):
+#: the shared limits of :data:`gatecast.checks.SIZE_LIMITS`, plus two of this class's own.
+SIZE_LIMITS: dict[str, int | None] = {
+    **{name: LIMITS[name] for name in ("horizon", "look_back", "patch_size", "hidden_size",
+                                        "num_layers", "head_hidden", "head_layers", "ensemble",
+                                        "season_length")},
+    "val_size": MAX_LOOK_BACK, "max_steps": None}
 
 
 def _quantiles(levels: tuple[float, ...]) -> list[float]:
