@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="experiments: generator shares (corpus.GENERATORS order)")
     parser.add_argument("--checkpoints", default=None, help="checkpoint folder (resumable)")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoints")
+    parser.add_argument("--seed", type=int, default=None, help="experiments: training seed")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 reproduces the shipped weights)")
     args = parser.parse_args(argv)
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if v is not None})
     cfg = dataclasses.replace(RECIPE_TRAIN, checkpoint_dir=args.checkpoints,
                               resume=args.resume,
+                              seed=RECIPE_TRAIN.seed if args.seed is None else args.seed,
                               **({"steps": args.steps, "epochs": min(args.steps, 16)}
                                  if args.steps else {}))
     start_cpu, start = time.process_time(), time.perf_counter()

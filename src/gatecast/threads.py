@@ -3,8 +3,9 @@
 Torch's intra-op threads meet at a barrier after every parallel operation. When another
 process holds one of the cores, the thread scheduled beside it waits (spinning) for its
 turn at every barrier, and a recurrent network, which runs thousands of small operations
-one time step after another, slows by an order of magnitude instead of by half. Small
-networks do not gain from a second thread even on an idle machine. So gatecast decides:
+one time step after another, slows by an order of magnitude instead of by half. And the
+number of threads changes floating-point sums, so it changes the forecast a seed gives.
+So gatecast decides (why, with measurements: ``docs/decisions.md``, "Threads"):
 
 - ``threads`` (a :class:`~gatecast.training.config.TrainerConfig` field, ``--threads`` on
   the command line) or the environment variable ``GATECAST_THREADS`` fixes the number;
@@ -43,11 +44,11 @@ ENV_BUDGET = "GATECAST_CPU_BUDGET"
 #: Environment variables of the thread pools libraries start later in a worker.
 POOL_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 MAX_THREADS = 1024
-#: Multiply-adds per time step (batch x parameters) that one extra thread needs to pay for
-#: the barrier it adds to every operation (see :func:`choose_threads`). It sits between the
-#: default network for short series (LSTM(64) + a 2x64 head, batch 256: about 8e6, faster on
-#: one thread than on two even on an idle machine) and the 2-layer LSTM(128) + head at batch
-#: 128 (about 3e7, faster on two); ``benchmarks/load.py --sweep`` measures the crossing.
+#: Multiply-adds per time step (batch x parameters) per extra thread (see
+#: :func:`choose_threads`). It keeps the default networks for short series (about 6.5e6) on
+#: one thread, reproducible whatever else the machine runs and unhurt when a busy process
+#: appears, and gives larger networks the free cores; ``benchmarks/load.py --sweep``
+#: measures what a second thread gains at each width.
 WORK_PER_THREAD = 10_000_000
 #: How long :func:`busy_cores` watches the CPUs.
 SAMPLE_SECONDS = 0.05
