@@ -27,7 +27,13 @@ from gatecast.pretrained.corpus import (
 )
 from gatecast.pretrained.finetune import TailWindows, finetune, hold_out
 from gatecast.pretrained.forecaster import Pretrained, season_of
-from gatecast.pretrained.network import NetConfig, quantile_loss
+from gatecast.pretrained.network import (
+    NetConfig,
+    PretrainedEnsemble,
+    PretrainedNet,
+    count_members,
+    quantile_loss,
+)
 from gatecast.pretrained.store import (
     CONFIG,
     WEIGHTS,
@@ -216,6 +222,74 @@ def test_tiny_pretraining_is_reproducible_and_loads(tmp_path: Path) -> None:
     assert save_weights(other, tmp_path / "w3") != digest
     fc = Pretrained(weights=str(tmp_path / "w")).fit(seasonal_frame(2, 30)).predict(20)
     assert len(fc) == 40 and np.isfinite(fc["Pretrained"]).all()  # 20 > horizon 8: rollout
+
+
+def test_an_ensemble_averages_its_members_and_round_trips(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    nets = [PretrainedNet(TINY_NET) for _ in range(3)]
+    for net in nets:  # untrained heads start near zero: make the members differ visibly
+        with torch.no_grad():
+            net.head[-1].weight.normal_(0, 0.5)
+    ens = PretrainedEnsemble.of(nets)
+    y = torch.randn(4, 20).cumsum(1) + 10
+    mask, m = torch.ones(4, 20), torch.tensor([1, 4, 12, 7])
+    outs = [net(y, mask, m) for net in nets]
+    pred, loc, scale = ens(y, mask, m)
+    torch.testing.assert_close(pred, torch.stack([o[0] for o in outs]).mean(0))
+    torch.testing.assert_close(loc, outs[0][1])
+    torch.testing.assert_close(scale, outs[0][2])
+    assert (pred.diff(dim=-1) >= 0).all()  # averaged quantiles stay ordered
+    digest = save_weights(ens, tmp_path / "w")
+    back = load_weights(tmp_path / "w")
+    assert count_members(back) == 3 and weights_hash(back.state_dict()) == digest
+    frame = seasonal_frame(2, 30)
+    model = Pretrained(weights=str(tmp_path / "w"), alias="e").fit(frame)
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(model.predict(10, level=[80]),
+                                  load(tmp_path / "m").predict(10, level=[80]))
+    single = Pretrained(weights=str(tmp_path / "w"), alias="e").fit(frame)
+    single.net_ = nets[0]
+    assert not np.allclose(single.predict(10)["e"], model.predict(10)["e"])
+
+
+@pytest.mark.parametrize("members", [0, 17, 2.5, "3", True])
+def test_a_bad_member_count_is_a_data_error(tmp_path: Path, members: object) -> None:
+    save_weights(PretrainedEnsemble(TINY_NET, 2), tmp_path)
+    config = json.loads((tmp_path / CONFIG).read_text())
+    (tmp_path / CONFIG).write_text(json.dumps({**config, "members": members}))
+    with pytest.raises(DataError, match="members"):
+        load_weights(tmp_path)
+
+
+def test_ensemble_members_must_share_one_shape() -> None:
+    other = NetConfig(hidden_size=4, head_hidden=16, horizon=8, max_context=32)
+    with pytest.raises(ConfigError, match="same network settings"):
+        PretrainedEnsemble.of([PretrainedNet(TINY_NET), PretrainedNet(other)])
+
+
+def test_an_interrupted_pretraining_resumes_to_the_uninterrupted_weights(tmp_path: Path
+                                                                         ) -> None:
+    series = build_corpus(CorpusSpec(n_series=20, seed=2, max_length=100))
+    cfg = PretrainConfig(steps=6, epochs=3, batch_size=8, seed=1)
+    whole, _ = pretrain(series, cfg, TINY_NET)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(record: dict[str, float]) -> None:
+        if record["epoch"] >= 0:  # epochs count from 0
+            raise Stop
+
+    ckpt = PretrainConfig(steps=6, epochs=3, batch_size=8, seed=1,
+                          checkpoint_dir=str(tmp_path / "ckpt"))
+    with pytest.raises(Stop):
+        pretrain(series, ckpt, TINY_NET, on_epoch=stop_after_first)
+    assert any((tmp_path / "ckpt").iterdir())
+    seen: list[float] = []
+    resumed, history = pretrain(series, PretrainConfig(**{**ckpt.__dict__, "resume": True}),
+                                TINY_NET, on_epoch=lambda r: seen.append(r["epoch"]))
+    assert len(history) == 3 and seen == [1, 2]  # epoch 0 came from the checkpoint
+    assert weights_hash(resumed.state_dict()) == weights_hash(whole.state_dict())
 
 
 def test_frame_series_reads_a_long_frame() -> None:

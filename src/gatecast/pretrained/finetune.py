@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from gatecast.pretrained.network import PretrainedNet, quantile_loss
+from gatecast.pretrained.network import Net, quantile_loss
 from gatecast.pretrained.train import CorpusWindows
 from gatecast.training.config import TrainerConfig
 from gatecast.training.trainer import Batch, train
@@ -64,8 +64,8 @@ class TailWindows:
                 torch.from_numpy(target))
 
 
-def finetune(base: PretrainedNet, series: Sequence[tuple[np.ndarray, int]], steps: int,
-             lr: float, seed: int) -> PretrainedNet:
+def finetune(base: Net, series: Sequence[tuple[np.ndarray, int]], steps: int,
+             lr: float, seed: int) -> Net:
     """A copy of ``base`` fine-tuned ``steps`` AdamW steps on windows of ``series``."""
     net = copy.deepcopy(base)
     horizon = net.cfg.horizon

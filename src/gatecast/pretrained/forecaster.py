@@ -40,8 +40,8 @@ from gatecast.pretrained.inference import (
     level_quantiles,
     max_horizon,
 )
-from gatecast.pretrained.network import PretrainedNet
-from gatecast.pretrained.store import load_weights, net_config
+from gatecast.pretrained.network import Net, build, count_members
+from gatecast.pretrained.store import load_weights, members_in, net_config
 
 #: Season length by pandas offset type and multiple (the calendar's main cycle).
 FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
@@ -51,7 +51,7 @@ FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
     (pd.offsets.QuarterEnd, 1, 4), (pd.offsets.YearBegin, 1, 1), (pd.offsets.YearEnd, 1, 1),
 )
 MAX_FINETUNE = 100_000
-_CACHE: dict[str, PretrainedNet] = {}
+_CACHE: dict[str, Net] = {}
 
 
 def season_of(freq: Freq | None) -> int:
@@ -62,7 +62,7 @@ def season_of(freq: Freq | None) -> int:
     return 1
 
 
-def _network(path: str | None) -> PretrainedNet:
+def _network(path: str | None) -> Net:
     key = str(path or "")
     if key not in _CACHE:
         _CACHE[key] = load_weights(path)
@@ -174,7 +174,8 @@ class Pretrained(BaseForecaster):
             "params": self.get_params(),
             "fitted": {"series": np.asarray(self.series_, dtype=object).tolist(),
                        "freq": freq, "last_ds": last, "season_length": self.season_length_,
-                       "network": dataclasses.asdict(self.net_.cfg)},
+                       "network": dataclasses.asdict(self.net_.cfg),
+                       "members": count_members(self.net_)},
         }
         fd, tmp = tempfile.mkstemp(dir=path, prefix=".weights.")
         os.close(fd)
@@ -198,14 +199,15 @@ class Pretrained(BaseForecaster):
         fitted = config.get("fitted", {})
         try:
             model = cls(**config.get("params", {}))
-            net = PretrainedNet(net_config(fitted.get("network"), str(path / "config.json")))
+            where = str(path / "config.json")
+            net = build(net_config(fitted.get("network"), where), members_in(fitted, where))
             net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
             lengths = tensors["lengths"].numpy()
             values = tensors["contexts"].numpy()
             freq = parse_freq(fitted["freq"])
             model.season_length_ = whole_number(fitted["season_length"], "season_length",
                                                 maximum=MAX_SEASON_LENGTH)
-        except (KeyError, TypeError, RuntimeError) as exc:
+        except (KeyError, TypeError, RuntimeError, AttributeError) as exc:
             raise DataError(f"{path} is not a saved pretrained model ({exc})") from exc
         if lengths.sum() != values.size or np.any(lengths < 1):
             raise DataError(f"{path}: stored contexts do not match their lengths")

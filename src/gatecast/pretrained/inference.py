@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from gatecast.errors import ConfigError
-from gatecast.pretrained.network import PretrainedNet
+from gatecast.pretrained.network import Net
 
 #: Series per forward pass.
 BLOCK = 512
@@ -21,12 +21,12 @@ BLOCK = 512
 MAX_ROLLOUT = 16
 
 
-def max_horizon(net: PretrainedNet) -> int:
+def max_horizon(net: Net) -> int:
     return net.cfg.horizon * MAX_ROLLOUT
 
 
 @torch.no_grad()
-def _one_pass(net: PretrainedNet, contexts: list[np.ndarray], seasons: np.ndarray
+def _one_pass(net: Net, contexts: list[np.ndarray], seasons: np.ndarray
               ) -> np.ndarray:
     """Quantiles of the next ``H`` steps for same-block contexts: ``[n, H, Q]``."""
     width = max(len(c) for c in contexts)
@@ -41,7 +41,7 @@ def _one_pass(net: PretrainedNet, contexts: list[np.ndarray], seasons: np.ndarra
     return out.double().numpy()
 
 
-def forecast_quantiles(net: PretrainedNet, series: list[np.ndarray], seasons: np.ndarray,
+def forecast_quantiles(net: Net, series: list[np.ndarray], seasons: np.ndarray,
                        h: int, context: int | None = None) -> np.ndarray:
     """Quantile forecasts ``[n_series, h, Q]`` (``net.cfg.quantiles``) after each series.
 

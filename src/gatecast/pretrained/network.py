@@ -40,6 +40,8 @@ SKIPS = ("seasonal", "none")
 #: Normalised values are clipped here (a context spike cannot blow up the recurrence).
 CLIP = 30.0
 MAX_STATIC_SEASON = 10_000
+#: Most members an ensemble of pretrained networks may hold.
+MAX_MEMBERS = 16
 LossFn = Callable[[tuple[Tensor, Tensor, Tensor], Tensor], Tensor]
 
 
@@ -149,6 +151,50 @@ class PretrainedNet(nn.Module):
         up = centre[..., None] + torch.cumsum(inc[..., self.median + 1:], -1)
         down = centre[..., None] - torch.cumsum(inc[..., :self.median].flip(-1), -1).flip(-1)
         return torch.cat([down, centre[..., None], up], -1), loc, scale
+
+
+class PretrainedEnsemble(nn.Module):
+    """Members of one shape (trained from different seeds) whose quantiles are averaged.
+
+    Same signature as :class:`PretrainedNet`. Every member normalises the context the same
+    way, so their normalised quantiles are averaged level by level (the average of ordered
+    quantiles stays ordered) and ``loc``/``scale`` are the first member's.
+    """
+
+    def __init__(self, cfg: NetConfig, members: int) -> None:
+        super().__init__()
+        whole_number(members, "members", minimum=2, maximum=MAX_MEMBERS)
+        self.cfg = cfg
+        self.members = nn.ModuleList(PretrainedNet(cfg) for _ in range(members))
+
+    @classmethod
+    def of(cls, nets: list[PretrainedNet]) -> PretrainedEnsemble:
+        """An ensemble holding copies of the weights of ``nets`` (all of one shape)."""
+        if len({net.cfg for net in nets}) != 1:
+            raise ConfigError("ensemble members must all have the same network settings")
+        ens = cls(nets[0].cfg, len(nets))
+        for member, net in zip(ens.members, nets, strict=True):
+            member.load_state_dict(net.state_dict())
+        return ens
+
+    def forward(self, y: Tensor, mask: Tensor, m: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        outs = [member(y, mask, m) for member in self.members]
+        pred = torch.stack([o[0] for o in outs]).mean(0)
+        return pred, outs[0][1], outs[0][2]
+
+
+#: A pretrained network: one member or an ensemble of members.
+Net = PretrainedNet | PretrainedEnsemble
+
+
+def count_members(net: Net) -> int:
+    return len(net.members) if isinstance(net, PretrainedEnsemble) else 1
+
+
+def build(cfg: NetConfig, members: int = 1) -> Net:
+    """An untrained network of ``members`` members (1: a plain :class:`PretrainedNet`)."""
+    whole_number(members, "members", maximum=MAX_MEMBERS)
+    return PretrainedNet(cfg) if members == 1 else PretrainedEnsemble(cfg, members)
 
 
 def quantile_loss(quantiles: tuple[float, ...]) -> LossFn:

@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from gatecast.errors import DataError
-from gatecast.pretrained.network import NetConfig, PretrainedNet
+from gatecast.pretrained.network import MAX_MEMBERS, Net, NetConfig, build, count_members
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -38,7 +38,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def save_weights(net: PretrainedNet, path: str | Path, meta: dict[str, Any] | None = None
+def save_weights(net: Net, path: str | Path, meta: dict[str, Any] | None = None
                  ) -> str:
     """Write ``config.json`` + ``model.safetensors`` into the folder ``path``; returns the
     SHA-256 of the tensors (what the recipe prints to show a run reproduced them)."""
@@ -46,7 +46,8 @@ def save_weights(net: PretrainedNet, path: str | Path, meta: dict[str, Any] | No
     path.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     digest = weights_hash(tensors)
-    config = {"format": FORMAT, "network": dataclasses.asdict(net.cfg), "sha256": digest,
+    config = {"format": FORMAT, "network": dataclasses.asdict(net.cfg),
+              "members": count_members(net), "sha256": digest,
               **({"meta": meta} if meta else {})}
     fd, tmp = tempfile.mkstemp(dir=path, prefix=f".{WEIGHTS}.")
     os.close(fd)
@@ -82,7 +83,17 @@ def net_config(raw: Any, where: str) -> NetConfig:
         raise DataError(f"{where}: bad network settings ({exc})") from exc
 
 
-def load_weights(path: str | Path | None = None) -> PretrainedNet:
+def members_in(config: dict[str, Any], where: str) -> int:
+    """The number of ensemble members a config names (1 when it names none), bounded."""
+    members = config.get("members", 1)
+    if (not isinstance(members, int) or isinstance(members, bool)
+            or not 1 <= members <= MAX_MEMBERS):
+        raise DataError(f"{where}: 'members' must be a whole number from 1 to {MAX_MEMBERS},"
+                        f" got {members!r}")
+    return members
+
+
+def load_weights(path: str | Path | None = None) -> Net:
     """The network saved in ``path`` (default: the shipped weights), in eval mode."""
     path = shipped_dir() if path is None else Path(path)
     if not (path / CONFIG).is_file() or not (path / WEIGHTS).is_file():
@@ -95,7 +106,8 @@ def load_weights(path: str | Path | None = None) -> PretrainedNet:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise DataError(f"{path / CONFIG}: not a gatecast pretrained-weights config"
                         f" (format {FORMAT})")
-    net = PretrainedNet(net_config(config.get("network"), str(path / CONFIG)))
+    where = str(path / CONFIG)
+    net = build(net_config(config.get("network"), where), members_in(config, where))
     try:
         tensors = load_file(str(path / WEIGHTS))
         net.load_state_dict(tensors)
