@@ -81,7 +81,8 @@ class WindowConfig:
                                   " or None")
             self.look_back = tuple(whole_number(v, "look_back", maximum=MAX_LOOK_BACK)
                                    for v in self.look_back)
-        _sizes(self, ("horizon", "look_back", "season_length", "val_size"), {"val_size": 0})
+        single = () if isinstance(self.look_back, tuple) else ("look_back",)
+        _sizes(self, ("horizon", *single, "season_length", "val_size"), {"val_size": 0})
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; use {', '.join(MODES)}")
         if self.normalize not in NORMALIZERS:
@@ -92,7 +93,7 @@ class WindowConfig:
         if self.mode == "recursive" and self.horizon not in (None, 1):
             warnings.warn(f"mode='recursive' predicts one step per pass, so horizon="
                           f"{self.horizon} is not used (the forecast length is predict's h)",
-                          UserWarning, stacklevel=2)
+                          UserWarning, stacklevel=3)
 
     def look_backs(self) -> tuple[int | None, ...]:
         """The look-backs asked for (``None``: choose from the data)."""
