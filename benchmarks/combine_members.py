@@ -24,6 +24,7 @@ geometric mean and the datasets won. Needs the ``bench`` extra for the external 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import warnings
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from gatecast.data.validate import validate
 from gatecast.evaluation.backtest import fold_cuts, slice_frame
 from gatecast.metrics import mase
 from gatecast.models.recurrent_data import window_stats
+from gatecast.models.recurrent_predict import forecast_block
 from gatecast.models.registry import make_model
 from gatecast.training.config import TrainerConfig
 
@@ -77,8 +79,9 @@ RULES: dict[str, Rule] = {
 @torch.no_grad()
 def member_forecasts(model: object, h: int) -> np.ndarray:
     """Each network's own forecasts, ``[members, series, h]`` (the default combines them)."""
-    n = model.tails_.shape[0]
-    return np.stack([model._forecast_block(net, cfg, h, slice(0, n), None)[:, :, 0]
+    n, state = model.tails_.shape[0], model._fitted_state()
+    return np.stack([forecast_block(net, cfg, state, h, slice(0, n), model.normalize,
+                                    model.quantiles_)[:, :, 0]
                      for net, cfg in zip(model.nets_, model._configs(), strict=True)])
 
 
@@ -88,18 +91,16 @@ def validation_losses(model: object, train: list[np.ndarray]) -> list[float]:
     training), as the trainer computes it: MAE on the window's standardised scale."""
     if model.history_["val_loss"].isna().all():
         return []
-    saved, losses = model.tails_, []
-    try:
-        for net, cfg in zip(model.nets_, model._configs(), strict=True):
-            v, lb = cfg.horizon, cfg.look_back
-            x = np.stack([y[-v - lb:-v] for y in train])
-            model.tails_ = x
-            pred = model._forecast_block(net, cfg, v, slice(0, len(x)), None)[:, :, 0]
-            _, scale = window_stats(x, model.normalize)
-            losses.append(float(np.mean(np.abs(pred - np.stack([y[-v:] for y in train]))
-                                        / scale)))
-    finally:
-        model.tails_ = saved
+    fitted, losses = model._fitted_state(), []
+    for net, cfg in zip(model.nets_, model._configs(), strict=True):
+        v, lb = cfg.horizon, cfg.look_back
+        x = np.stack([y[-v - lb:-v] for y in train])
+        state = dataclasses.replace(fitted, tails=x)
+        pred = forecast_block(net, cfg, state, v, slice(0, len(x)), model.normalize,
+                              model.quantiles_)[:, :, 0]
+        _, scale = window_stats(x, model.normalize)
+        losses.append(float(np.mean(np.abs(pred - np.stack([y[-v:] for y in train]))
+                                    / scale)))
     return losses
 
 

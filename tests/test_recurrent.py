@@ -17,7 +17,9 @@ from gatecast.models.recurrent_defaults import (
     capacity,
     resolve_shapes,
 )
+from gatecast.models.recurrent_ensemble import member_trainer
 from gatecast.training.config import TrainerConfig
+from gatecast.training.trainer import with_budget
 from helpers import seasonal_frame
 
 TINY = {"hidden_size": 16, "num_layers": 1, "head_hidden": 16, "head_layers": 1}
@@ -150,12 +152,13 @@ def test_default_is_a_plain_and_a_seasonal_skip_pair_sharing_the_steps() -> None
     # The pair shares the automatic budget, each keeping the 300-step floor...
     assert auto_steps(100, 256) == 300 and auto_steps(100, 256, share=2) == 300
     assert auto_steps(10**6, 256) == 6000 and auto_steps(10**6, 256, share=2) == 3000
-    half = model._trainer_config(10**6, share=2)
-    assert half.epochs * half.steps_per_epoch == 3000
+    half = member_trainer(model.trainer, 10**6, share=2)
+    assert half.max_steps == 3000
+    assert with_budget(half).epochs * with_budget(half).steps_per_epoch == 3000
     # the batch follows the data unless the trainer config sets it
-    assert model._trainer_config(100).batch_size == 256 and half.batch_size == 128
+    assert member_trainer(model.trainer, 100).batch_size == 256 and half.batch_size == 128
     fixed = LSTM(**kw, trainer=TrainerConfig(batch_size=64))
-    assert fixed._trainer_config(10**6).batch_size == 64
+    assert member_trainer(fixed.trainer, 10**6).batch_size == 64
     # ...and a budget set by hand is each member's.
     both = LSTM(**kw, max_steps=20).fit(df)
     assert both.history_.groupby("member").size().tolist() == [10, 10]
@@ -278,11 +281,9 @@ def test_auto_transform_follows_the_stationarity_advice(tmp_path) -> None:
 
 
 def test_forecasts_in_blocks_of_series_match_one_pass(monkeypatch) -> None:
-    import gatecast.models.recurrent as rec
-
     model = LSTM(horizon=4, max_steps=10, **TINY).fit(seasonal_frame(5, 60))
     whole = model.predict(6)
-    monkeypatch.setattr(rec, "PREDICT_BLOCK", 2)  # 5 series -> blocks of 2, 2, 1
+    monkeypatch.setattr(LSTM, "predict_block", 2)  # 5 series -> blocks of 2, 2, 1
     blocked = model.predict(6)
     np.testing.assert_allclose(blocked["lstm"], whole["lstm"], rtol=1e-5)
     pd.testing.assert_frame_equal(blocked[["unique_id", "ds"]], whole[["unique_id", "ds"]])

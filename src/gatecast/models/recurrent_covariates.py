@@ -35,6 +35,9 @@ class CovariateSpec:
     static: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for kind in ("past", "future", "static"):  # one name, or a list as JSON gives back
+            value = getattr(self, kind)
+            object.__setattr__(self, kind, (value,) if isinstance(value, str) else tuple(value))
         names = [*self.past, *self.future, *self.static]
         clash = sorted({n for n in names if names.count(n) > 1})
         if clash:

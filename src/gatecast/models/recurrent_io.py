@@ -125,7 +125,7 @@ def _load(path: Path) -> Any:
         raise fail(weights, f"'tails' must be a [series, look_back] array for"
                    f" {len(model.series_)} series")
     model.tails_ = tails
-    model.transform_ = fitted.get("transform", model.transform)
+    model.transform_ = fitted.get("transform", model.window.transform)
     model.history_ = pd.DataFrame(expect_type(fitted["history"], dict, "history", file))
     model.nets_ = [_member(cfg, arrays, k, weights)
                    for k, cfg in enumerate(model.network_configs_)]
@@ -134,7 +134,7 @@ def _load(path: Path) -> Any:
     if any(key.startswith("cov.") for key in arrays):
         cov = {key: arrays[key] for key in COVARIATES}  # KeyError: one missing
         model.covariates_ = FittedCovariates(
-            model._covariate_spec(),
+            model.covariates,
             Standardizer(cov["cov.history_loc"], cov["cov.history_scale"]),
             Standardizer(cov["cov.static_loc"], cov["cov.static_scale"]),
             cov["cov.static"], cov["cov.tails"])

@@ -21,6 +21,11 @@ RECURRENT: tuple[str, ...] = KINDS
 
 
 def accepts(cls: type, param: str) -> bool:
+    """Whether ``cls(param=...)`` is accepted: a dataclass field, or one of the names a
+    class with flat keywords over grouped specs lists in ``parameter_names()``."""
+    names = getattr(cls, "parameter_names", None)
+    if callable(names):
+        return param in names()
     return dataclasses.is_dataclass(cls) and param in {f.name for f in dataclasses.fields(cls)}
 
 

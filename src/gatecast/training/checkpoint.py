@@ -29,8 +29,9 @@ from gatecast.errors import ConfigError, ModelFileError
 from gatecast.training.config import TrainerConfig
 
 CHECKPOINT = "last.pt"
-#: Trainer settings that do not change the trained weights.
-NOT_FINGERPRINTED = ("device", "progress", "checkpoint_dir", "resume")
+#: Trainer settings that do not change the trained weights; ``max_steps`` is spread into
+#: ``epochs`` x ``steps_per_epoch`` (fingerprinted) before training starts.
+NOT_FINGERPRINTED = ("device", "progress", "checkpoint_dir", "resume", "max_steps")
 #: Samples hashed per call of ``source.batch``.
 HASH_CHUNK = 256
 #: Keys every checkpoint holds.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,13 @@ class TrainerConfig:
             steps; ``onecycle`` warms up then anneals.
         epochs: passes over the training windows; with ``steps_per_epoch`` set, an epoch is
             that many batches drawn at random instead (useful when windows are plentiful).
+        max_steps: the step budget: optimiser steps in all, spread over ``min(epochs,
+            max_steps)`` epochs of ``ceil(max_steps / epochs)`` batches each (see
+            :func:`spread_steps`). ``0``: ``epochs`` full passes (or ``epochs x
+            steps_per_epoch`` batches). ``None``: the same for the trainer alone; a model
+            may choose the budget from its data (the recurrent forecasters do, see
+            :func:`gatecast.models.recurrent_defaults.auto_steps`). Given together with
+            ``steps_per_epoch``, the two must agree, else a ConfigError.
         batch_size: windows per batch; ``None``: ``DEFAULT_BATCH`` (256), or what the model
             chooses from its data (the recurrent forecasters: 128 from 20,000 training
             windows on, see :func:`gatecast.models.recurrent_defaults.batch_size`).
@@ -67,6 +75,7 @@ class TrainerConfig:
     gamma: float = 0.1
     epochs: int = 10
     steps_per_epoch: int | None = None
+    max_steps: int | None = None
     batch_size: int | None = None
     patience: int | None = None
     keep_initial: bool = True
@@ -95,6 +104,9 @@ class TrainerConfig:
             raise ConfigError(f"gamma must be in (0, 1], got {self.gamma!r}")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
             raise ConfigError("steps_per_epoch must be >= 1 or None")
+        if self.max_steps is not None:
+            self.max_steps = whole_number(self.max_steps, "max_steps", minimum=0)
+            self._check_budget()
         if self.patience is not None and self.patience < 1:
             raise ConfigError("patience must be >= 1 or None")
         if self.clip_norm is not None and self.clip_norm <= 0:
@@ -103,5 +115,26 @@ class TrainerConfig:
             self.threads = whole_number(self.threads, "threads", maximum=MAX_THREADS,
                                         hint=" or None (chosen)")
 
+    def _check_budget(self) -> None:
+        """``steps_per_epoch`` next to ``max_steps`` must say the same: one of them would
+        otherwise be silently ignored."""
+        if not self.max_steps or self.steps_per_epoch is None:
+            return
+        epochs, per_epoch = spread_steps(self.max_steps, self.epochs)
+        if self.steps_per_epoch != per_epoch:
+            raise ConfigError(
+                f"max_steps={self.max_steps} over epochs={epochs} is {per_epoch} steps per"
+                f" epoch, but steps_per_epoch={self.steps_per_epoch}; give max_steps alone,"
+                " or steps_per_epoch with epochs (epochs x steps_per_epoch steps in all)")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def spread_steps(max_steps: int, epochs: int) -> tuple[int, int]:
+    """``(epochs, steps per epoch)`` for a budget of ``max_steps`` optimiser steps: never
+    more epochs than steps, the steps rounded up to whole epochs. The one place a step
+    budget becomes epochs; the trainer applies it (:func:`gatecast.training.trainer.train`).
+    """
+    epochs = min(epochs, max_steps)
+    return epochs, math.ceil(max_steps / epochs)

@@ -37,7 +37,7 @@ from gatecast.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from gatecast.training.config import DEFAULT_BATCH, TrainerConfig
+from gatecast.training.config import DEFAULT_BATCH, TrainerConfig, spread_steps
 
 Batch = tuple[tuple[Tensor, ...], Tensor]
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -89,6 +89,15 @@ def make_scheduler(
         return torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=max(total_steps, 2)
                                                    ), "batch"
     return None, "none"
+
+
+def with_budget(cfg: TrainerConfig) -> TrainerConfig:
+    """``cfg`` with its step budget ``max_steps`` (if any) spread over the epochs as
+    ``epochs`` x ``steps_per_epoch`` (:func:`~gatecast.training.config.spread_steps`)."""
+    if not cfg.max_steps:
+        return cfg
+    epochs, per_epoch = spread_steps(cfg.max_steps, cfg.epochs)
+    return dataclasses.replace(cfg, epochs=epochs, steps_per_epoch=per_epoch, max_steps=None)
 
 
 def steps_in_epoch(n_samples: int, cfg: TrainerConfig, world_size: int = 1) -> int:
@@ -171,6 +180,7 @@ def train(
     """
     if cfg.batch_size is None:
         cfg = dataclasses.replace(cfg, batch_size=DEFAULT_BATCH)
+    cfg = with_budget(cfg)
     device = resolve_device(cfg.device)
     net.to(device)
     net.train()
