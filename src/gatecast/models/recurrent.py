@@ -30,9 +30,11 @@ from gatecast.checks import (
     whole_number,
 )
 from gatecast.checks import SIZE_LIMITS as LIMITS
+from gatecast.data.stationarity import common_transform
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.windows import WindowSpec, make_windows
 from gatecast.errors import ConfigError, NotFittedError
+from gatecast.io.onnx import export_forecaster
 from gatecast.models.base import (
     BaseForecaster,
     check_horizon,
@@ -64,6 +66,7 @@ from gatecast.models.recurrent_defaults import (
     capacity,
     resolve_shapes,
 )
+from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.nn import NetworkConfig, build_network
 from gatecast.threads import limit_threads, network_work
 from gatecast.training.config import TrainerConfig
@@ -77,7 +80,7 @@ from gatecast.training.losses import LOSSES, make_loss
 
 AUTO = "auto"
 #: Series per forward pass when forecasting (bounded memory; see ``_forecast``).
-PREDICT_BLOCK = 1024
+PREDICT_BLOCK = BaseForecaster.predict_block
 MODES = ("direct", "recursive")
 SKIPS = ("none", "naive", "seasonal")
 #: Upper bound of each size parameter (a value of ``None`` means "choose from the data"):
@@ -130,7 +133,7 @@ class RecurrentForecaster(BaseForecaster):
             (predict changes: the tutorials' fix for the right-shift trap), ``"log,diff"``;
             ``"auto"`` chooses log / seasonal / first differences from KPSS tests, the
             seasonal strength and Guerrero's Box-Cox lambda on the training series
-            (:func:`gatecast.diagnostics.stationarity.common_transform`, one spec for all
+            (:func:`gatecast.data.stationarity.common_transform`, one spec for all
             series by majority vote); the choice is ``transform_`` after ``fit``.
         loss: ``mae`` (default), ``mse``, ``huber`` (or ``pinball``, implied by
             ``levels``). MAE forecasts the median, which the M4 scores (sMAPE, MASE) reward.
@@ -271,8 +274,6 @@ class RecurrentForecaster(BaseForecaster):
         """The transform spec to fit: ``transform`` itself, or the advice for ``"auto"``."""
         if self.transform != AUTO:
             return self.transform or ""
-        from gatecast.diagnostics.stationarity import common_transform
-
         # The vote needs a sample, not every series: 64 picked evenly keeps it to seconds.
         picks = np.unique(np.linspace(0, ga.n_series - 1, min(ga.n_series, 64)).astype(int))
         return common_transform([ga[int(i)] for i in picks], self.season_length)
@@ -559,14 +560,10 @@ class RecurrentForecaster(BaseForecaster):
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
-        from gatecast.models.recurrent_io import save_recurrent
-
         return save_recurrent(self, path)
 
     @classmethod
     def load(cls, path: Any) -> Any:
-        from gatecast.models.recurrent_io import load_recurrent
-
         return load_recurrent(path)
 
     def export_onnx(self, path: Any) -> Any:
@@ -574,8 +571,6 @@ class RecurrentForecaster(BaseForecaster):
 
         Needs ``pip install gatecast[onnx]``; see :mod:`gatecast.io.onnx` for the format.
         """
-        from gatecast.io.onnx import export_forecaster
-
         return export_forecaster(self, path)
 
 
