@@ -38,7 +38,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from gatecast import errors
+import gatecast.errors as errors
 from gatecast.errors import ConfigError, GatecastError
 from gatecast.threads import ENV_BUDGET, worker_threads
 from gatecast.training.config import TrainerConfig

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gatecast import datasets
+import gatecast.datasets as datasets
 from gatecast.cli.common import add_data_args, build_models, csv_list, load_data, parse_levels
 from gatecast.evaluation.compare import with_baselines
 from gatecast.plotting import plot_forecast, plot_leaderboard, plot_loss_curves
