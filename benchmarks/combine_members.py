@@ -36,8 +36,9 @@ from rich.console import Console
 from rich.table import Table
 
 import defaults
+from gatecast.data.slices import slice_frame
 from gatecast.data.validate import validate
-from gatecast.evaluation.backtest import fold_cuts, slice_frame
+from gatecast.evaluation.backtest import fold_cuts
 from gatecast.metrics import mase
 from gatecast.models.recurrent_data import window_stats
 from gatecast.models.recurrent_predict import forecast_block

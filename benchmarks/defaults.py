@@ -33,7 +33,7 @@ from rich.table import Table
 import _external
 from _m4 import machine
 from gatecast import datasets
-from gatecast.cli.main import parse_params
+from gatecast.cli.common import parse_params
 from gatecast.evaluation.compare import compare
 from gatecast.models.registry import make_model
 from gatecast.training.config import TrainerConfig

@@ -31,7 +31,7 @@ from _m4 import (
     published,
     score,
 )
-from gatecast.cli.main import parse_params
+from gatecast.cli.common import parse_params
 from gatecast.data.validate import validate
 from gatecast.errors import GatecastError
 from gatecast.models.registry import accepts, make_model, model_class

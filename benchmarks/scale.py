@@ -98,7 +98,7 @@ def run_forecast(name: str, data: str, engine: Any, out: str, spp: int,
     """Forecast every series of ``data`` with model ``name``; timings and worker memory."""
     import torch
 
-    from gatecast.engine.forecast import forecast
+    from gatecast.evaluation.forecast import forecast
 
     torch.set_num_threads(1)  # one core per worker, for local and Ray alike
     model = make_model(name, lstm_path)

@@ -25,8 +25,8 @@ import numpy as np
 from _common import Row, long_frame, one_step, parse_args, print_table
 
 import gatecast as gc
+from gatecast.data.slices import slice_frame
 from gatecast.data.validate import validate
-from gatecast.evaluation.backtest import slice_frame
 from gatecast.plotting import plot_forecast, plot_loss_curves
 from gatecast.training.config import TrainerConfig
 

@@ -12,6 +12,12 @@ import pytest
 import torch
 
 from gatecast import datasets
+from gatecast.data.stationarity import (
+    common_transform,
+    guerrero_lambda,
+    recommend_transform,
+    stationarity_report,
+)
 from gatecast.data.transforms import make_pipeline
 from gatecast.diagnostics.folds import fold_arrays
 from gatecast.diagnostics.residuals import (
@@ -21,12 +27,6 @@ from gatecast.diagnostics.residuals import (
     residual_table,
 )
 from gatecast.diagnostics.shift import cross_correlation, diagnose_shift, shift_table
-from gatecast.diagnostics.stationarity import (
-    common_transform,
-    guerrero_lambda,
-    recommend_transform,
-    stationarity_report,
-)
 from gatecast.diagnostics.summary import diagnose_backtest
 from gatecast.errors import ConfigError, DataError
 from gatecast.evaluation.backtest import backtest

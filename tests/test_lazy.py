@@ -13,8 +13,8 @@ import pytest
 
 from gatecast.cli.main import main
 from gatecast.data.lazy import scan_parquet
-from gatecast.engine.forecast import forecast
 from gatecast.errors import DataError
+from gatecast.evaluation.forecast import forecast
 from gatecast.models.baselines import Naive, SeasonalNaive
 from gatecast.models.recurrent import LSTM
 from gatecast.models.smoothing import ETS

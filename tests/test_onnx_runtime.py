@@ -19,7 +19,7 @@ from gatecast.models.recurrent import KINDS, RecurrentForecaster
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
-from gatecast.io.onnx_runtime import OnnxForecaster
+from gatecast.models.onnx_runtime import OnnxForecaster
 
 TOL = 1e-5
 
@@ -79,7 +79,7 @@ def test_runtime_never_imports_torch(tmp_path: Path) -> None:
     df.to_csv(tmp_path / "data.csv", index=False)
     code = (
         "import sys, pandas as pd\n"
-        "from gatecast.io.onnx_runtime import OnnxForecaster\n"
+        "from gatecast.models.onnx_runtime import OnnxForecaster\n"
         f"fc = OnnxForecaster({str(out)!r}).predict(pd.read_csv({str(tmp_path / 'data.csv')!r}),"
         " 5)\n"
         "assert len(fc) == 15 and fc.iloc[:, 2].notna().all()\n"

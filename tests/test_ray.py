@@ -14,10 +14,10 @@ import pytest
 
 from gatecast.cli.main import main
 from gatecast.engine import make_engine
-from gatecast.engine.forecast import forecast
 from gatecast.engine.ray import RayEngine
 from gatecast.errors import ConfigError, DataError, MissingDependencyError
 from gatecast.evaluation.backtest import backtest
+from gatecast.evaluation.forecast import forecast
 from gatecast.models.arima import StatsForecastModel
 from gatecast.models.baselines import Drift, HistoricMean, Naive, Naive2, SeasonalNaive
 from gatecast.models.recurrent import LSTM

@@ -261,7 +261,7 @@ def test_window_normalisers() -> None:
 
 
 def test_auto_transform_follows_the_stationarity_advice(tmp_path) -> None:
-    from gatecast.diagnostics.stationarity import common_transform
+    from gatecast.data.stationarity import common_transform
 
     t = np.arange(144)
     # Multiplicative season on a growing level: the airline pattern (log, seasonal diff).

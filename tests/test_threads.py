@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from gatecast import threads
-from gatecast.cli.main import build_models, build_parser, main
+from gatecast.cli.common import build_models
+from gatecast.cli.main import build_parser, main
 from gatecast.engine.local import LocalEngine
 from gatecast.errors import ConfigError
 from gatecast.models.recurrent import LSTM

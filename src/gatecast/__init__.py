@@ -10,11 +10,10 @@ Quick start::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 import importlib
 
 from gatecast import datasets
+from gatecast._version import __version__ as __version__
 from gatecast.catalog import exports
 from gatecast.data.frame import as_long, from_array, from_wide, read_m4
 from gatecast.data.validate import SeriesFrame, validate

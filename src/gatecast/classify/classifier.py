@@ -34,6 +34,7 @@ from gatecast.classify.data import (
     sequences_from_frame,
     stratified_split,
 )
+from gatecast.classify.io import load_classifier, save_classifier
 from gatecast.classify.metrics import accuracy
 from gatecast.classify.network import SequenceNet, SequenceNetConfig
 from gatecast.classify.source import SequenceSource, feature_stats
@@ -247,14 +248,10 @@ class SequenceClassifier:
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
-        from gatecast.classify.io import save_classifier
-
         return save_classifier(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> SequenceClassifier:
-        from gatecast.classify.io import load_classifier
-
         return load_classifier(path)
 
 

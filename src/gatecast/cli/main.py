@@ -6,7 +6,7 @@ Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal err
 from __future__ import annotations
 
 import argparse
-import ast
+import contextlib
 import json
 import os
 import sys
@@ -15,7 +15,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import gatecast.datasets as datasets
+from gatecast.cli.commands import classify, diagnose, gradients, grid, pretrain, report
+from gatecast.cli.common import (
+    add_data_args,
+    build_models,
+    csv_list,
+    engine_of,
+    load_data,
+    parse_levels,
+    run_season,
+    write_frame,
+)
+from gatecast.cli.outputs import check_outputs, input_paths
+from gatecast.cli.ui import UI
+from gatecast.data.frame import read_table
+from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
+from gatecast.data.validate import validate
 from gatecast.errors import ConfigError, GatecastError, clip
+from gatecast.evaluation.compare import compare
+from gatecast.evaluation.forecast import forecast
+from gatecast.io.paths import check_output_dir
+from gatecast.models.base import check_horizon
+from gatecast.plotting import plot_forecast, plot_leaderboard
+from gatecast.plotting.style import figure_format
+from gatecast.report import build_report
+from gatecast.training.distributed import check_distributed, processes
 
 EXAMPLES = {
     "demo": "gatecast demo --output gatecast-demo",
@@ -26,54 +51,6 @@ EXAMPLES = {
     "backtest": "gatecast backtest --dataset airline --models sarima --h 12 --windows 4"
     " --output folds.csv",
 }
-
-
-def csv_list(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
-def parse_levels(text: str | None) -> list[float] | None:
-    if not text:
-        return None
-    try:
-        return [float(v) for v in csv_list(text)]
-    except ValueError as exc:
-        raise ConfigError(f"--level takes numbers like 80,95, got {text!r}") from exc
-
-
-def add_data_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", nargs="?", help="CSV or Parquet file in long format (unique_id, ds, y)")
-    p.add_argument("--dataset", help="use a bundled dataset instead of FILE (e.g. airline)")
-    p.add_argument("--wide", action="store_true", help="FILE has one series per row (M4 style)")
-    p.add_argument("--id-col", default="unique_id")
-    p.add_argument("--time-col", default="ds")
-    p.add_argument("--target-col", default="y")
-    p.add_argument("--freq", help="frequency ('h', 'D', 'MS', or an integer step); inferred")
-    p.add_argument("--fill", choices=["interpolate", "ffill", "zero"],
-                   help="fill missing values and gaps instead of failing")
-    p.add_argument("--season-length", type=int, default=None,
-                   help="season length m; inferred from the frequency when not given"
-                   " (monthly 12, quarterly 4, weekly 52, daily 7, hourly 24, ...)")
-    p.add_argument("--h", type=int, default=None, help="forecast horizon (steps)")
-    p.add_argument("--level", help="prediction-interval levels, e.g. 80,95")
-    p.add_argument("--n-jobs", type=int, default=1, help="processes for per-series models")
-    p.add_argument("--engine", default="local", choices=["local", "ray"],
-                   help="where per-series work runs: local (--n-jobs processes) or ray"
-                   " (partitions of series as Ray tasks; pip install 'gatecast[ray]')")
-    p.add_argument("--address", help="Ray cluster to join: auto, HOST:PORT or ray://HOST:PORT"
-                   " (default: start a local Ray runtime and stop it afterwards)")
-    p.add_argument("--ddp", type=int, default=None, metavar="N",
-                   help="train recurrent models on N processes with torch DDP (gloo on CPU,"
-                   " NCCL on N GPUs)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the neural models")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch threads for neural models on the CPU (default: chosen from the"
-                   " network's size and the free cores; or set GATECAST_THREADS)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
-                   help="where neural models train (auto: CUDA when available)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="set a model parameter on every model that has it, e.g. --param"
-                   " max_steps=500 --param hidden_size=64 (repeatable)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,128 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also write the self-contained HTML report (report.html)")
             p.add_argument("--plot", metavar="PATH",
                            help="also write the leaderboard bars (PNG or SVG)")
-    for module in _command_modules():
+    for module in COMMAND_MODULES:
         module.add_parser(sub)
     return parser
 
 
 # Commands that live in their own module under ``gatecast.cli.commands``: each module defines
 # ``NAME``, ``add_parser(sub)`` (may call ``add_data_args``) and ``run(args, ui) -> int``.
-COMMAND_MODULES: tuple[str, ...] = ("report", "gradients", "classify", "diagnose", "grid",
-                                    "pretrain")
-
-
-def _command_modules() -> list[Any]:
-    import importlib
-
-    return [importlib.import_module(f"gatecast.cli.commands.{name}") for name in COMMAND_MODULES]
-
-
-def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:
-    from gatecast import datasets
-    from gatecast.data.frame import as_long, from_wide, read_table
-    from gatecast.data.validate import validate
-    from gatecast.models.base import check_horizon
-
-    default_from = ""
-    if args.dataset:
-        info = datasets.info(args.dataset)
-        raw = datasets.load(args.dataset)
-        m, h = info.season_length, info.horizon
-        default_from = f"the {args.dataset} dataset's season"
-    elif args.file:
-        raw = read_table(args.file)
-        if args.wide:
-            raw = from_wide(raw)
-        else:
-            raw = as_long(raw, id_col=args.id_col, time_col=args.time_col,
-                          target_col=args.target_col)
-        m, h = None, None
-    else:
-        raise ConfigError("give a FILE or --dataset NAME (see gatecast --help)")
-    horizon = args.h if args.h is not None else h
-    if horizon is None:
-        raise ConfigError("give the forecast horizon with --h")
-    check_horizon(horizon)
-    sf = validate(raw, freq=args.freq, fill=args.fill)
-    return sf, run_season(args, sf.freq, m, default_from), horizon
-
-
-def run_season(args: argparse.Namespace, freq: Any, default: int | None = None,
-               default_from: str = "") -> int:
-    """The run's season length, decided once (:mod:`gatecast.data.season`) and said on
-    stdout (stderr holds only the error line of a bad input)."""
-    from gatecast.data.season import decide_season
-
-    given = getattr(args, "season_length", None)
-    m, why = decide_season(given, freq, default, default_from)
-    if not (getattr(args, "quiet", False) or getattr(args, "json", False)):
-        hint = "" if given is not None else "; --season-length to override"
-        print(f"season length {m} ({why}{hint})")
-    return m
-
-
-def write_frame(df: Any, path: str | Path, args: argparse.Namespace | None = None) -> Path:
-    """CSV or Parquet by suffix, atomically, never over one of the command's inputs."""
-    from gatecast.cli.outputs import input_paths
-    from gatecast.io.paths import write_frame as write
-
-    return write(df, path, inputs=input_paths(args) if args is not None else ())
-
-
-def build_models(names: str, season_length: int, horizon: int,
-                 args: argparse.Namespace | None = None) -> list[Any]:
-    from gatecast.models.registry import accepts, make_model, model_class
-    from gatecast.training.config import TrainerConfig
-
-    names_ = csv_list(names)
-    if not names_:
-        raise ConfigError("give at least one model name")
-    seed, device = getattr(args, "seed", 0), getattr(args, "device", "auto")
-    progress = args is not None and not (args.quiet or args.json) and sys.stderr.isatty()
-    extra = parse_params(getattr(args, "param", []))
-    models = []
-    for n in names_:
-        cls = model_class(n)
-        mine = {k: v for k, v in extra.items() if accepts(cls, k)}
-        models.append(make_model(
-            n, season_length=season_length, horizon=horizon,
-            n_jobs=getattr(args, "n_jobs", 1),
-            trainer=TrainerConfig(seed=seed, device=device, progress=progress,
-                                  threads=getattr(args, "threads", None)), **mine))
-    unused = set(extra) - {k for n in names_ for k in extra if accepts(model_class(n), k)}
-    if unused:
-        raise ConfigError(f"no chosen model has parameter(s) {sorted(unused)}")
-    return models
-
-
-def parse_params(items: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs; values are Python literals (numbers, strings, tuples)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ConfigError(f"--param takes NAME=VALUE, got {item!r}")
-        try:
-            out[name] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            out[name] = value  # a bare word such as --param normalize=mean
-    return out
+COMMAND_MODULES: tuple[Any, ...] = (report, gradients, classify, diagnose, grid, pretrain)
 
 
 def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
                  args: argparse.Namespace) -> Any:
     """Fit and predict, handing covariate files to the models that use covariates."""
-    from gatecast.cli.outputs import input_paths
-    from gatecast.data.frame import read_table
-
     uses_future = bool(getattr(model, "future_covariates", ()))
     uses_static = bool(getattr(model, "static_features", ()))
     static = read_table(args.static) if uses_static and args.static else None
     model = model.fit(sf, static=static) if static is not None else model.fit(sf)
     if getattr(args, "save", None):
-        from gatecast.io.paths import check_output_dir
-
         several = len([m for m in args.model.split(",") if m.strip()]) > 1
         folder = check_output_dir(Path(args.save) / model.name if several else args.save,
                                   ("config.json", "weights.safetensors"),
@@ -265,22 +138,9 @@ def _fit_predict(model: Any, sf: Any, h: int, levels: list[float] | None,
     return model.predict(h, level=levels)
 
 
-def engine_of(args: argparse.Namespace) -> Any:
-    """The engine the --engine/--address options ask for (``None``: each model's n_jobs)."""
-    from gatecast.engine import make_engine
-
-    if getattr(args, "engine", "local") == "local" and not getattr(args, "address", None):
-        return None
-    return make_engine(args.engine, address=args.address)
-
-
 def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     """forecast with --engine ray or a Parquet directory: partitions mapped by the engine,
     read lazily from the directory; an --output without suffix gets part-*.parquet files."""
-    from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
-    from gatecast.engine.forecast import forecast
-    from gatecast.models.base import check_horizon
-
     if args.plot or args.static or args.save:
         raise ConfigError("--plot, --static and --save need --engine local and a single input"
                           " file")
@@ -300,8 +160,6 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     to_dir = not Path(args.output).suffix
     future = None
     if args.future:
-        from gatecast.data.frame import read_table
-
         future = read_table(args.future)
     run = forecast(models, data, h, level=parse_levels(args.level),
                    engine=engine_of(args) or "local", output=args.output if to_dir else None,
@@ -317,13 +175,9 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
 
 
 def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.data.lazy import is_dataset_dir
-
     if args.engine != "local" or args.address or (args.file and is_dataset_dir(args.file)):
         return _forecast_on_engine(args, ui)
     if args.plot:
-        from gatecast.plotting.style import figure_format
-
         figure_format(args.plot)  # a bad figure name fails before any fitting
     sf, m, h = load_data(args)
     levels = parse_levels(args.level)
@@ -337,17 +191,13 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
             advance(model.name)
     path = write_frame(out, args.output, args)
     if args.plot:
-        from gatecast.cli.commands.report import forecast_figures
-
-        forecast_figures(args.plot, sf, out, models, h, m)
+        report.forecast_figures(args.plot, sf, out, models, h, m)
     ui.done(f"wrote {len(out)} forecast rows for {sf.n_series} series to {path}",
             {"output": str(path), "rows": len(out), "series": int(sf.n_series)})
     return 0
 
 
 def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
-    from gatecast.evaluation.compare import compare
-
     sf, m, h = load_data(args)
     models = build_models(args.models, m, h, args)
     metrics = tuple(csv_list(args.metrics))
@@ -365,39 +215,28 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
 
 
 def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.cli.commands.diagnose import warn_verdicts
-    from gatecast.cli.commands.report import check_compare_outputs, write_compare_outputs
-
-    check_compare_outputs(args)  # a bad --report/--plot name fails before the backtest
+    report.check_compare_outputs(args)  # a bad --report/--plot name fails before the backtest
     board, result, m = _run_compare(args, ui)
     if args.output:
         write_frame(board.reset_index(), args.output, args)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
              f" {result.data.n_series} series")
-    warn_verdicts(args, result, m, ui)
-    for path in write_compare_outputs(args, board, result, m, ui):
+    diagnose.warn_verdicts(args, result, m, ui)
+    for path in report.write_compare_outputs(args, board, result, m, ui):
         ui.done(f"wrote {path}", {"output": str(path)})
     return 0
 
 
 def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.cli.commands.diagnose import warn_verdicts
-
     board, result, m = _run_compare(args, ui)
     if args.output:
         write_frame(result.forecasts, args.output, args)
     ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
-    warn_verdicts(args, result, m, ui)
+    diagnose.warn_verdicts(args, result, m, ui)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast import datasets
-    from gatecast.data.validate import validate
-    from gatecast.evaluation.compare import compare
-    from gatecast.plotting import plot_forecast, plot_leaderboard
-    from gatecast.report import build_report
-
     info = datasets.info(args.dataset)
     sf = validate(datasets.load(args.dataset))
     m, h = info.season_length, info.horizon
@@ -435,9 +274,6 @@ COMMANDS = {"demo": cmd_demo, "forecast": cmd_forecast, "compare": cmd_compare,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from gatecast.cli.outputs import check_outputs
-    from gatecast.cli.ui import UI
-
     parser = build_parser()
     args = parser.parse_args(argv)
     ui = UI(quiet=args.quiet, as_json=args.json)
@@ -447,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _ddp(args):
             if args.command in COMMANDS:
                 return COMMANDS[args.command](args, ui)
-            module = next(m for m in _command_modules() if args.command == m.NAME)
+            module = next(m for m in COMMAND_MODULES if args.command == m.NAME)
             return int(module.run(args, ui))
     except GatecastError as exc:
         if debug:
@@ -467,12 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _ddp(args: argparse.Namespace) -> Any:
     """--ddp N: recurrent fits in this command train on N processes."""
-    import contextlib
-
     if getattr(args, "ddp", None) is None:
         return contextlib.nullcontext()
-    from gatecast.training.distributed import check_distributed, processes
-
     return processes(check_distributed(args.ddp) or None)
 
 

@@ -19,10 +19,10 @@ _LAZY = {
     "diagnose_residuals": "gatecast.diagnostics.residuals",
     "residual_diagnostic": "gatecast.diagnostics.residuals",
     "residual_table": "gatecast.diagnostics.residuals",
-    "stationarity_report": "gatecast.diagnostics.stationarity",
-    "stationarity_table": "gatecast.diagnostics.stationarity",
-    "recommend_transform": "gatecast.diagnostics.stationarity",
-    "common_transform": "gatecast.diagnostics.stationarity",
+    "stationarity_report": "gatecast.data.stationarity",
+    "stationarity_table": "gatecast.data.stationarity",
+    "recommend_transform": "gatecast.data.stationarity",
+    "common_transform": "gatecast.data.stationarity",
     "gradient_flow": "gatecast.diagnostics.gradients",
 }
 

@@ -31,6 +31,7 @@ from statsmodels.tsa.stattools import acf, pacf
 
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.diagnostics.folds import MIN_PATH, fold_arrays, model_forecasts
+from gatecast.diagnostics.insample import one_step_predictions
 from gatecast.errors import ConfigError
 
 ALPHA = 0.05
@@ -143,8 +144,6 @@ def insample_residuals(model: Any, data: Any, n_points: int = 60,
     one step from each prefix ending ``k = n_points..1`` points before the end with the
     parameters it learned (``forward``): the fitted values of the model.
     """
-    from gatecast.evaluation.insample import one_step_predictions
-
     if not hasattr(model, "forward"):
         raise ConfigError(f"{getattr(model, 'name', model)!r} cannot forecast from new history"
                           " (no forward method), so it has no in-sample residuals")

@@ -17,6 +17,7 @@ from gatecast.engine.local import (
     describe_series,
     split_positions,
 )
+from gatecast.engine.ray import RayEngine
 from gatecast.errors import ConfigError
 
 ENGINES = ("local", "ray")
@@ -37,8 +38,6 @@ def make_engine(name: str = "local", *, n_jobs: int = 1, address: str | None = N
             raise ConfigError(f"engine 'local' takes no {', '.join(given)}; use engine='ray'")
         return LocalEngine(n_jobs=n_jobs)
     if name == "ray":
-        from gatecast.engine.ray import RayEngine
-
         return RayEngine(address=address, **options)
     raise ConfigError(f"unknown engine {name!r}; use {' or '.join(ENGINES)}")
 

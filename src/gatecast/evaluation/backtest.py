@@ -18,6 +18,7 @@ import pandas as pd
 
 from gatecast.checks import whole_number
 from gatecast.data.season import resolve_season_length
+from gatecast.data.slices import slice_frame
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine import resolve_engine
 from gatecast.errors import ConfigError, DataError, series_list
@@ -42,20 +43,6 @@ class BacktestResult:
     cuts: np.ndarray  # [n_windows, n_series] number of training points in each fold
     levels: list[float] = field(default_factory=list)
     season_length: int = 1
-
-
-def _positions(sf: SeriesFrame) -> np.ndarray:
-    return np.arange(len(sf.frame)) - np.repeat(sf.indptr[:-1], sf.lengths)
-
-
-def slice_frame(sf: SeriesFrame, start: np.ndarray, stop: np.ndarray) -> SeriesFrame:
-    """Rows ``start[i] <= position < stop[i]`` of every series ``i`` (no revalidation)."""
-    pos = _positions(sf)
-    mask = (pos >= np.repeat(start, sf.lengths)) & (pos < np.repeat(stop, sf.lengths))
-    lengths = np.minimum(stop, sf.lengths) - np.maximum(start, 0)
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    frame = sf.frame.loc[mask].reset_index(drop=True)
-    return SeriesFrame(frame=frame, freq=sf.freq, ids=sf.ids, indptr=indptr)
 
 
 def fold_cuts(lengths: np.ndarray, h: int, n_windows: int, step: int) -> np.ndarray:

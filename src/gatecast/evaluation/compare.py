@@ -16,6 +16,7 @@ import pandas as pd
 from gatecast.checks import MAX_HORIZON, MAX_WINDOWS, whole_number
 from gatecast.data.season import resolve_season_length
 from gatecast.data.validate import SeriesFrame, validate
+from gatecast.diagnostics.shift import diagnose_shift
 from gatecast.errors import ConfigError, shorten
 from gatecast.evaluation.backtest import BacktestResult, backtest
 from gatecast.metrics import METRICS, coverage, mase_scale
@@ -206,8 +207,6 @@ def compare(
     )
     board = leaderboard(result, metrics)
     if diagnose:
-        from gatecast.diagnostics.shift import diagnose_shift
-
         shift = diagnose_shift(result, m)
         board["skill_naive"] = [shift[name].skill_naive for name in board.index]
         board["verdict"] = [shift[name].verdict for name in board.index]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file
 
-from gatecast import catalog
+import gatecast.catalog as catalog
 from gatecast.checks import SIZE_LIMITS, whole_number
 from gatecast.errors import GatecastError, ModelFileError
 

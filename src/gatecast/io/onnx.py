@@ -41,7 +41,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from gatecast import __version__
+from gatecast._version import __version__
 from gatecast.errors import ConfigError, MissingDependencyError, NotFittedError
 from gatecast.io.paths import atomic_write, write_text
 from gatecast.nn.cells import PeepholeLSTMCell

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import save_file
 
-from gatecast import __version__
+from gatecast._version import __version__
 from gatecast.data.freq import Freq, parse_freq, stamps_from_text, stamps_to_text
 from gatecast.errors import ConfigError
 from gatecast.io.model_file import (

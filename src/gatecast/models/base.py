@@ -34,6 +34,7 @@ from gatecast.engine.local import (
     split_positions,
 )
 from gatecast.errors import ConfigError, DataError, NotFittedError, series_list
+from gatecast.io.serialize import load_local, save_local
 
 Intervals = dict[float, tuple[np.ndarray, np.ndarray]]
 
@@ -128,6 +129,9 @@ class BaseForecaster:
     # Each series' forecast depends on that series alone, so partitions can be fitted and
     # predicted anywhere (an engine maps them); global models (one network) set False.
     per_series: ClassVar[bool] = False
+    # Series per forward pass of a global model's ``predict``; the run layer's ``forecast``
+    # cuts partitions at whole blocks of this size so that its batches are predict's.
+    predict_block: ClassVar[int] = 1024
 
     @property
     def name(self) -> str:
@@ -246,15 +250,11 @@ class LocalForecaster(BaseForecaster):
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
-        from gatecast.io.serialize import save_local
-
         return save_local(self, path)
 
     @classmethod
     def load(cls, path: Any) -> Any:
         """Rebuild a forecaster written by :meth:`save`."""
-        from gatecast.io.serialize import load_local
-
         return load_local(path)
 
     def forward(

@@ -28,6 +28,7 @@ from gatecast.catalog import KINDS
 from gatecast.checks import check_forecast_memory
 from gatecast.data.transforms import make_pipeline
 from gatecast.errors import ConfigError, NotFittedError
+from gatecast.io.onnx import export_forecaster
 from gatecast.models.base import (
     BaseForecaster,
     check_horizon,
@@ -44,6 +45,7 @@ from gatecast.models.recurrent_covariates import (
 )
 from gatecast.models.recurrent_data import tail_windows
 from gatecast.models.recurrent_ensemble import quantiles_for, train_members
+from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.models.recurrent_predict import ForecastState, forecast, future_values
 from gatecast.models.recurrent_prepare import prepare
 from gatecast.models.recurrent_specs import (
@@ -66,7 +68,7 @@ __all__ = ["CNNLSTM", "GRU", "KINDS", "LSTM", "MLP", "PREDICT_BLOCK", "RNN", "Pe
            "RecurrentForecaster", "Seq2Seq"]
 
 #: Series per forward pass when forecasting (bounded memory; see ``recurrent_predict``).
-PREDICT_BLOCK = 1024
+PREDICT_BLOCK = BaseForecaster.predict_block
 
 
 class _Flat:
@@ -299,14 +301,10 @@ class RecurrentForecaster(BaseForecaster):
 
     def save(self, path: Any) -> Any:
         """Write ``config.json`` + ``weights.safetensors`` into the directory ``path``."""
-        from gatecast.models.recurrent_io import save_recurrent
-
         return save_recurrent(self, path)
 
     @classmethod
     def load(cls, path: Any) -> Any:
-        from gatecast.models.recurrent_io import load_recurrent
-
         return load_recurrent(path)
 
     def export_onnx(self, path: Any) -> Any:
@@ -314,8 +312,6 @@ class RecurrentForecaster(BaseForecaster):
 
         Needs ``pip install gatecast[onnx]``; see :mod:`gatecast.io.onnx` for the format.
         """
-        from gatecast.io.onnx import export_forecaster
-
         return export_forecaster(self, path)
 
 

@@ -18,6 +18,7 @@ import torch
 
 from gatecast.checks import MAX_MEMBERS, MAX_PARAMETERS, MAX_QUANTILES
 from gatecast.data.transforms import Pipeline
+from gatecast.errors import NotFittedError
 from gatecast.io.model_file import CONFIG, WEIGHTS, bounded, expect_type, fail, reading
 from gatecast.io.serialize import (
     check_all_used,
@@ -40,8 +41,6 @@ COVARIATES = ("cov.history_loc", "cov.history_scale", "cov.static_loc", "cov.sta
 
 def save_recurrent(model: Any, path: str | Path) -> Path:
     if not hasattr(model, "nets_"):
-        from gatecast.errors import NotFittedError
-
         raise NotFittedError(f"{model.name} is not fitted yet; call fit(frame) first")
     arrays: dict[str, np.ndarray] = {"tails": model.tails_}
     for k, net in enumerate(model.nets_):

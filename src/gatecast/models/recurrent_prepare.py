@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gatecast.data.grouped import GroupedArray
+from gatecast.data.stationarity import common_transform
 from gatecast.data.transforms import make_pipeline
 from gatecast.data.validate import SeriesFrame
 from gatecast.errors import ConfigError
@@ -63,8 +64,6 @@ def choose_transform(transform: str | None, season_length: int, ga: GroupedArray
     """The transform spec to fit: ``transform`` itself, or the advice for ``"auto"``."""
     if transform != AUTO:
         return transform or ""
-    from gatecast.diagnostics.stationarity import common_transform
-
     picks = np.unique(np.linspace(0, ga.n_series - 1, min(ga.n_series, VOTERS)).astype(int))
     return common_transform([ga[int(i)] for i in picks], season_length)
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:  # torch is slow to import; a figure does not need it
-    from gatecast.diagnostics.gradients import GradientFlowResult
 from gatecast.plotting.style import (
     BASELINE_COLOUR,
     COLOURS,
@@ -22,11 +20,12 @@ from gatecast.plotting.style import (
 __all__ = ["plot_gradient_flow"]
 
 
-def plot_gradient_flow(result: GradientFlowResult, path: str | Path | None = None) -> Figure:
-    """Two panels: left, the gradient norm of the recurrent state against the number of steps
-    back from the loss (log scale; solid = the whole state, dashed = the LSTMs' hidden state
-    h alone, so the gap between them is what the cell path carries; dotted grey = the
-    ``vanish_below`` level); right, the spectral norm of the one-step
+def plot_gradient_flow(result: Any, path: str | Path | None = None) -> Figure:
+    """A :class:`~gatecast.diagnostics.gradients.GradientFlowResult` (read by its attributes:
+    drawing needs no torch) in two panels: left, the gradient norm of the recurrent state
+    against the number of steps back from the loss (log scale; solid = the whole state,
+    dashed = the LSTMs' hidden state h alone, so the gap between them is what the cell path
+    carries; dotted grey = the ``vanish_below`` level); right, the spectral norm of the one-step
     Jacobian ‖∂s_t/∂s_{t-1}‖ at every step, with 1 marked (persistently below 1 forces
     the gradient to vanish). Written as PNG or SVG (by suffix) when ``path`` is given."""
     cfg = result.config

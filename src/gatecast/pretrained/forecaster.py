@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from safetensors.torch import load_file, save_file
 
-from gatecast import __version__
+from gatecast._version import __version__
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.freq import Freq, infer_freq, parse_freq
 from gatecast.errors import ConfigError, DataError

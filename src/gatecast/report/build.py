@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from gatecast.data.season import resolve_season_length
+from gatecast.data.slices import slice_frame
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError, DataError, series_list
-from gatecast.evaluation.backtest import BacktestResult, slice_frame
+from gatecast.evaluation.backtest import BacktestResult
 from gatecast.evaluation.compare import DEFAULT_METRICS, compare, with_baselines
 from gatecast.io.paths import write_text
 from gatecast.models.base import check_horizon

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gatecast.data.stationarity import stationarity_report, stationarity_table
+from gatecast.diagnostics.summary import diagnose_backtest
+from gatecast.plotting.diagnostics import plot_cross_correlation, plot_skill
 from gatecast.report.context import ReportContext
 from gatecast.report.items import DiagnosticItem
 
@@ -19,9 +22,6 @@ MAX_SERIES = 6
 
 
 def _shift_items(ctx: ReportContext) -> list[DiagnosticItem]:
-    from gatecast.diagnostics.summary import diagnose_backtest
-    from gatecast.plotting.diagnostics import plot_cross_correlation, plot_skill
-
     diags = diagnose_backtest(ctx.result, ctx.season_length)
     table = diags.shift_table()
     items = [DiagnosticItem(
@@ -50,8 +50,6 @@ def _shift_items(ctx: ReportContext) -> list[DiagnosticItem]:
 
 
 def _stationarity_items(ctx: ReportContext) -> list[DiagnosticItem]:
-    from gatecast.diagnostics.stationarity import stationarity_report, stationarity_table
-
     ga = ctx.data.grouped()
     reports = [stationarity_report(np.asarray(ga[i]), ctx.season_length, str(ctx.data.ids[i]))
                for i in range(min(ga.n_series, MAX_SERIES))]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast._version import __version__
 from gatecast.plotting.style import figure_bytes
 from gatecast.report.items import Section
 
@@ -134,8 +135,6 @@ def render_figure(fig: Any, caption: str = "", alt: str = "", fmt: str = "png") 
 
 def render_page(title: str, sections: list[Section], subtitle: str = "") -> str:
     """The whole document: title, contents, sections."""
-    from gatecast import __version__
-
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     toc = "".join(f'<li><a href="#{esc(s.anchor)}">{esc(s.title)}</a></li>' for s in sections)
     body = []

@@ -1,5 +1,5 @@
 """The report's in-sample fitted values, several models at once (the one-model core is
-:func:`gatecast.evaluation.insample.one_step_predictions`)."""
+:func:`gatecast.diagnostics.insample.one_step_predictions`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.evaluation.insample import one_step_predictions
+from gatecast.diagnostics.insample import one_step_predictions
 
 
 def one_step_fitted(model: Any, data: SeriesFrame, n_last: int) -> pd.DataFrame:

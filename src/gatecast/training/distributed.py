@@ -38,9 +38,11 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+import gatecast.errors as errors
 from gatecast.errors import ConfigError, GatecastError
 from gatecast.threads import ENV_BUDGET, worker_threads
 from gatecast.training.config import TrainerConfig
+from gatecast.training.ddp import in_group
 from gatecast.training.trainer import BatchSource, LossFn, TrainResult, train
 
 _PROCESSES: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -58,11 +60,6 @@ def processes(n: int | None) -> Iterator[None]:
         yield
     finally:
         _PROCESSES.reset(token)
-
-
-def in_group() -> bool:
-    """True inside an initialised torch.distributed group of more than one process."""
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
 def is_main_process() -> bool:
@@ -128,31 +125,6 @@ def train_rank(net: nn.Module, loss_fn: LossFn, source: BatchSource, cfg: Traine
                  rank=dist.get_rank(), world_size=dist.get_world_size())
 
 
-# -- hooks the trainer calls when world_size > 1 -------------------------------------------
-def wrap_ddp(net: nn.Module, device: torch.device) -> nn.Module:
-    if not in_group():
-        raise ConfigError("world_size > 1 needs an initialised torch.distributed group; use"
-                          " fit(..., distributed=N) or a torchrun launch")
-    ids = [device.index if device.index is not None else torch.cuda.current_device()] if (
-        device.type == "cuda") else None
-    return nn.parallel.DistributedDataParallel(net, device_ids=ids)
-
-
-def all_sum(values: list[float], device: torch.device) -> list[float]:
-    """Sums of ``values`` over all ranks (float64, exact for the counts)."""
-    t = torch.tensor(values, dtype=torch.float64,
-                     device=device if dist.get_backend() == "nccl" else "cpu")
-    dist.all_reduce(t)
-    return t.cpu().tolist()
-
-
-def gather_rng_states() -> list[torch.Tensor]:
-    """Every rank's torch CPU RNG state, in rank order (each rank draws its own dropout)."""
-    states: list[Any] = [None] * dist.get_world_size()
-    dist.all_gather_object(states, torch.get_rng_state())
-    return states
-
-
 # -- starting N local processes ---------------------------------------------------------------
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -192,8 +164,6 @@ def _rank_main(rank: int, world: int, port: int, threads: int, model: Any, data:
 
 
 def _raise_rank_error(out: Path, exc: BaseException) -> None:
-    from gatecast import errors
-
     for path in sorted(out.glob("error*.json")):
         info = json.loads(path.read_text())
         cls = getattr(errors, info["type"], None)

@@ -38,6 +38,7 @@ from gatecast.training.checkpoint import (
     save_checkpoint,
 )
 from gatecast.training.config import DEFAULT_BATCH, TrainerConfig, spread_steps
+from gatecast.training.ddp import all_sum, gather_rng_states, wrap_ddp
 
 Batch = tuple[tuple[Tensor, ...], Tensor]
 LossFn = Callable[[Tensor, Tensor], Tensor]
@@ -190,8 +191,6 @@ def train(
     steps = steps_in_epoch(n, cfg, world_size)
     model = net  # what the loop calls: the network itself, or its DDP wrapper
     if world_size > 1:
-        from gatecast.training.distributed import wrap_ddp
-
         model = wrap_ddp(net, device)
     opt = make_optimizer(net, cfg)
     sched, sched_every = make_scheduler(opt, cfg, steps * cfg.epochs)
@@ -248,8 +247,6 @@ def train(
             if sched_every == "epoch":
                 sched.step()
             if world_size > 1:
-                from gatecast.training.distributed import all_sum
-
                 total, count = all_sum([total, float(count)], device)
             train_loss = total / max(count, 1)
             val_loss = (evaluate_loss(net, loss_fn, val_source, 4 * cfg.batch_size, device)
@@ -265,8 +262,6 @@ def train(
             stopped = cfg.patience is not None and bad_epochs >= cfg.patience
             rngs = None
             if ckpt is not None and world_size > 1:
-                from gatecast.training.distributed import gather_rng_states
-
                 rngs = gather_rng_states()  # a collective: every rank takes part
             if ckpt is not None and rank == 0:
                 keys = list(record)

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.classify import SequenceClassifier, accuracy, confusion_matrix
+from gatecast.classify.data import sequences_from_frame, stratified_split
+from gatecast.classify.idx import check_images_labels, read_idx
+from gatecast.cli.common import write_frame
+from gatecast.data.frame import as_long, read_table
 from gatecast.errors import ConfigError, DataError
+from gatecast.training.config import TrainerConfig
 
 NAME = "classify"
 EXAMPLE = ("gatecast classify --idx-images t10k-images-idx3-ubyte.gz --idx-labels "
@@ -65,10 +71,6 @@ def add_parser(sub: Any) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(X [samples, time, features], y [samples], sample ids) from the chosen input."""
-    from gatecast.classify.data import sequences_from_frame
-    from gatecast.classify.idx import check_images_labels, read_idx
-    from gatecast.data.frame import as_long, read_table
-
     if args.idx_images or args.idx_labels:
         if args.file:
             raise ConfigError("give either FILE with --labels or --idx-images/--idx-labels,"
@@ -96,11 +98,6 @@ def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.classify import SequenceClassifier, accuracy, confusion_matrix
-    from gatecast.classify.data import stratified_split
-    from gatecast.cli.main import write_frame
-    from gatecast.training.config import TrainerConfig
-
     if not 0.0 < args.test_size < 1.0:
         raise ConfigError(f"--test-size is a fraction in (0, 1), got {args.test_size}")
     x, y, ids = _load(args)

@@ -19,9 +19,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gatecast.cli.main import add_data_args, build_models, load_data, write_frame
+from gatecast.cli.common import add_data_args, build_models, csv_list, load_data, write_frame
+from gatecast.data.grouped import GroupedArray
+from gatecast.data.stationarity import common_transform, stationarity_report, stationarity_table
+from gatecast.data.transforms import make_pipeline
+from gatecast.data.validate import SeriesFrame
+from gatecast.diagnostics.residuals import insample_residuals, residual_diagnostic
+from gatecast.diagnostics.shift import diagnose_shift
+from gatecast.diagnostics.summary import diagnose_backtest
 from gatecast.errors import ConfigError
+from gatecast.evaluation.compare import compare, with_baselines
 from gatecast.io.paths import write_text
+from gatecast.plotting.diagnostics import (
+    plot_acf_panels,
+    plot_cross_correlation,
+    plot_residual_acf,
+    plot_skill,
+)
 
 NAME = "diagnose"
 EXAMPLE = ("gatecast diagnose --dataset sales --models lstm --param max_steps=200"
@@ -71,8 +85,6 @@ def print_warnings(ui: Any, items: list[tuple[str, str, str]]) -> None:
 def shift_warnings(result: Any, season_length: int, models: list[str]) -> list[tuple[str, str,
                                                                                     str]]:
     """Persistence warnings for the named models of a backtest (used by compare/backtest)."""
-    from gatecast.diagnostics.shift import diagnose_shift
-
     diags = diagnose_shift(result, season_length, [m for m in models if m in result.models])
     return [(n, d.explanation, d.fix) for n, d in diags.items() if d.fired and d.fix]
 
@@ -83,8 +95,6 @@ def warn_verdicts(args: argparse.Namespace, result: Any, season_length: int, ui:
     The baselines compare adds on its own (naive, snaive, drift) are not warned about unless
     the user asked for them.
     """
-    from gatecast.cli.main import csv_list
-
     asked = {n.lower() for n in csv_list(args.models or "")}
     names = [n for n in result.models if n in asked or n not in AUTO_BASELINES]
     print_warnings(ui, shift_warnings(result, season_length, names))
@@ -92,8 +102,6 @@ def warn_verdicts(args: argparse.Namespace, result: Any, season_length: int, ui:
 
 def first_series(sf: Any, n: int) -> Any:
     """The first ``n`` series of a validated frame (rows are grouped by series)."""
-    from gatecast.data.validate import SeriesFrame
-
     if isinstance(n, bool) or n < 1:
         raise ConfigError(f"--max-series must be >= 1, got {n}")
     if n >= sf.n_series:
@@ -128,13 +136,6 @@ def _windows(args: argparse.Namespace, sf: Any, h: int, need: int) -> int:
 
 
 def _stationarity(sf: Any, m: int, ui: Any, out: Path) -> tuple[list[Any], str]:
-    from gatecast.diagnostics.stationarity import (
-        common_transform,
-        stationarity_report,
-        stationarity_table,
-    )
-    from gatecast.plotting.diagnostics import plot_acf_panels
-
     values = [np.asarray(y) for y in sf.grouped()]
     reports = [stationarity_report(y, m, str(uid)) for y, uid in zip(values, sf.ids, strict=True)]
     table = stationarity_table(reports)
@@ -159,9 +160,6 @@ def _stationarity(sf: Any, m: int, ui: Any, out: Path) -> tuple[list[Any], str]:
 def _acf_panels(values: list[np.ndarray], reports: list[Any], ids: Any) -> list[Any]:
     from statsmodels.tsa.stattools import acf
 
-    from gatecast.data.grouped import GroupedArray
-    from gatecast.data.transforms import make_pipeline
-
     panels = []
     for y, r, uid in list(zip(values, reports, ids, strict=True))[:3]:
         if y.size < 4:
@@ -177,15 +175,6 @@ def _acf_panels(values: list[np.ndarray], reports: list[Any], ids: Any) -> list[
 
 def _forecasts(args: argparse.Namespace, sf: Any, m: int, h: int, ui: Any, out: Path
                ) -> dict[str, Any]:
-    from gatecast.diagnostics.residuals import insample_residuals, residual_diagnostic
-    from gatecast.diagnostics.summary import diagnose_backtest
-    from gatecast.evaluation.compare import compare, with_baselines
-    from gatecast.plotting.diagnostics import (
-        plot_cross_correlation,
-        plot_residual_acf,
-        plot_skill,
-    )
-
     models = build_models(args.models, m, h, args)
     names = [mdl.name for mdl in models]
     everyone = with_baselines(models, m)

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from gatecast.cli.main import add_data_args, csv_list, load_data, write_frame
+from gatecast.cli.common import add_data_args, csv_list, load_data, write_frame
+from gatecast.diagnostics.gradients import GradientFlowConfig, gradient_flow
 from gatecast.errors import ConfigError, DataError
+from gatecast.plotting.gradients import plot_gradient_flow
 
 NAME = "gradients"
 EXAMPLE = "gatecast gradients --cells rnn,lstm,gru --length 200 --init small --output grads"
@@ -71,9 +73,6 @@ def series_inputs(args: argparse.Namespace) -> tuple[np.ndarray, str]:
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.diagnostics.gradients import GradientFlowConfig, gradient_flow
-    from gatecast.plotting.gradients import plot_gradient_flow
-
     inputs, source = None, None
     length = DEFAULT_LENGTH if args.length is None else args.length
     input_size = args.input_size

@@ -15,15 +15,20 @@ forecasts the ``--h`` frames after the end of the data with the same network (fe
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gatecast.cli.main import csv_list
+from gatecast.cli.common import csv_list
 from gatecast.errors import ConfigError, DataError
+from gatecast.grid import ConvLSTMForecaster, CopyLastFrame, frame_bce
+from gatecast.grid.data import as_sequences
 from gatecast.io.paths import atomic_write, write_frame
+from gatecast.plotting.frames import plot_frames
+from gatecast.training.config import TrainerConfig
 
 NAME = "grid"
 EXAMPLE = "gatecast grid frames.npy --h 10 --look-back 10 --epochs 5 --output grid-out"
@@ -78,13 +83,6 @@ def read_frames(path: str) -> tuple[np.ndarray, bool]:
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
-    import sys
-
-    from gatecast.grid import ConvLSTMForecaster, CopyLastFrame, frame_bce
-    from gatecast.grid.data import as_sequences
-    from gatecast.plotting.frames import plot_frames
-    from gatecast.training.config import TrainerConfig
-
     frames, no_channels = read_frames(args.file)
     h, lb = args.h, args.look_back
     if h < 1 or lb < 1:

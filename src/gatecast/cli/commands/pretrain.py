@@ -14,9 +14,15 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.frame import read_table
 from gatecast.errors import ConfigError
+from gatecast.pretrained.corpus import MAX_SERIES, CorpusSpec, build_corpus
+from gatecast.pretrained.network import NetConfig
+from gatecast.pretrained.store import save_weights
+from gatecast.pretrained.train import PretrainConfig, frame_series, pretrain
 
 NAME = "pretrain"
 EXAMPLE = "gatecast pretrain series.parquet --season-length 12 --steps 2000 --output my-weights"
@@ -47,14 +53,6 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
-    # torch loads here, not at import: `gatecast --help` builds every command's parser
-    import torch
-
-    from gatecast.pretrained.corpus import MAX_SERIES, CorpusSpec, build_corpus
-    from gatecast.pretrained.network import NetConfig
-    from gatecast.pretrained.store import save_weights
-    from gatecast.pretrained.train import PretrainConfig, frame_series, pretrain
-
     out, src = Path(args.output), Path(args.corpus)
     if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
         raise ConfigError(f"--output {out} would write into the corpus {src}; choose another"

@@ -10,7 +10,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gatecast.cli.main import add_data_args, build_models, csv_list, load_data, parse_levels
+import gatecast.datasets as datasets
+from gatecast.cli.common import add_data_args, build_models, csv_list, load_data, parse_levels
+from gatecast.evaluation.compare import with_baselines
+from gatecast.plotting import plot_forecast, plot_leaderboard, plot_loss_curves
+from gatecast.plotting.style import figure_format
+from gatecast.plotting.training import loss_histories
+from gatecast.report import build_report, check_report_path, write_report
+from gatecast.report.insample import fitted_table
 
 NAME = "report"
 EXAMPLE = ("gatecast report --dataset airline --models ets,theta,autoarima --h 12 --windows 3"
@@ -36,8 +43,6 @@ def add_parser(sub: Any) -> None:
 
 def _describe(args: argparse.Namespace) -> tuple[str, str]:
     """(title, description) of the data for the report header."""
-    from gatecast import datasets
-
     if getattr(args, "dataset", None):
         return f"gatecast report: {args.dataset}", datasets.info(args.dataset).description
     name = Path(args.file).name if getattr(args, "file", None) else "data"
@@ -47,9 +52,6 @@ def _describe(args: argparse.Namespace) -> tuple[str, str]:
 def make_report(args: argparse.Namespace, sf: Any, m: int, h: int, ui: Any,
                 board: Any = None, result: Any = None, path: str | None = None) -> Path:
     """Build and write the report for the CLI (reusing a backtest when given)."""
-    from gatecast.evaluation.compare import with_baselines
-    from gatecast.report import build_report, check_report_path, write_report
-
     out = check_report_path(path or args.output)
     models = build_models(args.models, m, h, args)
     levels = parse_levels(getattr(args, "level", None)) or DEFAULT_LEVELS
@@ -66,8 +68,6 @@ def make_report(args: argparse.Namespace, sf: Any, m: int, h: int, ui: Any,
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
-    from gatecast.report import check_report_path
-
     check_report_path(args.output)  # fail before any work
     sf, m, h = load_data(args)
     path = make_report(args, sf, m, h, ui)
@@ -79,9 +79,6 @@ def run(args: argparse.Namespace, ui: Any) -> int:
 # -- compare --report / --plot --------------------------------------------------------
 def check_compare_outputs(args: argparse.Namespace) -> None:
     """Reject a bad ``--report``/``--plot`` file name before the backtest runs."""
-    from gatecast.plotting.style import figure_format
-    from gatecast.report import check_report_path
-
     if getattr(args, "report", None):
         check_report_path(args.report)
     if getattr(args, "plot", None):
@@ -91,8 +88,6 @@ def check_compare_outputs(args: argparse.Namespace) -> None:
 def write_compare_outputs(args: argparse.Namespace, board: Any, result: Any, m: int,
                           ui: Any) -> list[Path]:
     """Write the leaderboard figure (``--plot``) and the HTML report (``--report``)."""
-    from gatecast.plotting import plot_leaderboard
-
     written = []
     if getattr(args, "plot", None):
         plot_leaderboard(board, path=args.plot)
@@ -108,10 +103,6 @@ def forecast_figures(path: str, sf: Any, forecasts: Any, models: list[Any], h: i
                      ) -> list[Path]:
     """The forecast figure with each model's in-sample fit, plus the loss curves of neural
     models beside it (``<name>-loss.<suffix>``)."""
-    from gatecast.plotting import plot_forecast, plot_loss_curves
-    from gatecast.plotting.training import loss_histories
-    from gatecast.report.insample import fitted_table
-
     window = max(4 * h, 3 * m)
     shown = list(sf.ids[:12])  # plot_forecast draws at most 12 panels
     fitted, _ = fitted_table({mod.name: mod for mod in models}, sf, window, ids=shown)

@@ -8,7 +8,7 @@ per-window normalisation, passes of ``horizon`` steps fed back for longer horizo
 median over ensemble members, sorted quantiles, the inverse transform and the future
 timestamps::
 
-    from gatecast.io.onnx_runtime import OnnxForecaster
+    from gatecast.models.onnx_runtime import OnnxForecaster
     fc = OnnxForecaster("export-dir").predict(frame, h=24, level=[80])
 
 Its forecasts equal the PyTorch model's ``forward(frame, h)`` to float32 precision. Models

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gatecast.data.slices import slice_frame
 from gatecast.data.validate import SeriesFrame
 from gatecast.engine.local import LocalEngine
-from gatecast.evaluation.backtest import slice_frame
 
 
 def fitted_points(data: SeriesFrame, min_length: int, n_last: int) -> int:

@@ -22,7 +22,8 @@ each task writes ``DIR/part-<k>.parquet`` and nothing but a summary comes back.
 The forecasts equal the local run (``engine="local"``) row for row and value for value on
 any engine; for per-series models they also equal ``model.fit(data).predict(h)`` exactly,
 and so do global models' with the default ``predict_block``, which is the block size
-``predict`` itself uses (:data:`gatecast.models.recurrent.PREDICT_BLOCK`).
+``predict`` itself uses (the model class's ``predict_block``, see
+:class:`~gatecast.models.base.BaseForecaster`).
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ from gatecast.data.lazy import (
     scan_parquet,
     write_part,
 )
+from gatecast.data.slices import slice_series
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine import Engine, LocalEngine, describe_series, resolve_engine, split_positions
 from gatecast.errors import ConfigError
-from gatecast.models.base import check_horizon, check_levels, fitted_positions
+from gatecast.models.base import BaseForecaster, check_horizon, check_levels, fitted_positions
 
 
 @dataclass
@@ -67,14 +69,6 @@ class ForecastRun:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def slice_series(sf: SeriesFrame, positions: np.ndarray) -> SeriesFrame:
-    """The contiguous run of series at ``positions`` (no revalidation)."""
-    a, b = int(sf.indptr[positions[0]]), int(sf.indptr[positions[-1] + 1])
-    frame = sf.frame.iloc[a:b].reset_index(drop=True)
-    indptr = sf.indptr[positions[0]:positions[-1] + 2] - a
-    return SeriesFrame(frame=frame, freq=sf.freq, ids=sf.ids[positions], indptr=indptr)
 
 
 def global_forecast(model: Any, sf: SeriesFrame, h: int, levels: list[float] | None,
@@ -222,18 +216,19 @@ def forecast(
         train_series: series sampled from a Parquet directory to train unfitted global
             models (seeded by ``seed``).
         series_per_partition: series per task for a Parquet directory.
-        predict_block: series per forward pass of a global model (default: the block
-            ``predict`` uses; see the module docstring).
+        predict_block: series per forward pass of a global model (default: the smallest
+            ``predict_block`` of the global models, the block their ``predict`` uses; see
+            the module docstring).
     """
     h = check_horizon(h)
     levels = check_levels(level)
-    if predict_block is None:
-        from gatecast.models.recurrent import PREDICT_BLOCK  # one block size for both paths
-
-        predict_block = PREDICT_BLOCK
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    if predict_block is None:  # one block size for both paths: the models' own
+        predict_block = min((getattr(m, "predict_block", BaseForecaster.predict_block)
+                             for m in models if not getattr(m, "per_series", False)),
+                            default=BaseForecaster.predict_block)
     if isinstance(predict_block, bool) or not isinstance(predict_block, int) or predict_block < 1:
         raise ConfigError(f"predict_block must be a whole number >= 1, got {predict_block!r}")
-    models = list(models) if isinstance(models, (list, tuple)) else [models]
     if not models:
         raise ConfigError("give at least one model to forecast with")
     names = [m.name for m in models]
