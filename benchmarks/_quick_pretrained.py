@@ -22,7 +22,7 @@ import torch
 
 import defaults
 from gatecast.evaluation.compare import compare
-from gatecast.pretrained.forecaster import Pretrained
+from gatecast.models.pretrained import Pretrained
 
 
 def load(name: str, data_dir: str | None) -> tuple[pd.DataFrame, int, int, int, int | None]:

@@ -33,8 +33,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("nn",),  # torch networks: tensors in, tensors out
     ("training", "reference"),  # the trainer; numpy reference cells for gradient checks
     ("io",),  # files: paths, the model-file format, weights, ONNX export of networks
+    ("pretrained",),  # the pretrained network: corpus, pretraining, weights, inference
     ("models",),  # forecasters (fit/predict) over numpy kernels and networks
-    ("pretrained",),  # the pretrained global forecaster
     ("diagnostics",),  # shift, residuals, stationarity, gradient flow, in-sample fits
     ("evaluation",),  # the run layer: forecast, backtest, compare
     ("plotting",),

@@ -17,6 +17,7 @@ from gatecast.cli.main import main
 from gatecast.data.freq import parse_freq
 from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import load
+from gatecast.models.pretrained import Pretrained, season_of
 from gatecast.pretrained.corpus import (
     RECIPE_CORPUS,
     CorpusSpec,
@@ -26,7 +27,6 @@ from gatecast.pretrained.corpus import (
     window_fingerprints,
 )
 from gatecast.pretrained.finetune import TailWindows, finetune, hold_out
-from gatecast.pretrained.forecaster import Pretrained, season_of
 from gatecast.pretrained.network import (
     NetConfig,
     PretrainedEnsemble,
@@ -158,6 +158,17 @@ def test_save_load_round_trip_keeps_the_fine_tuned_network(tmp_path: Path) -> No
     pd.testing.assert_frame_equal(fc, loaded.predict(7, level=[90]))
     zero = Pretrained(alias="pt").fit(short).predict(7)
     assert not np.allclose(zero["pt"], fc["pt"])  # the saved network is the fine-tuned one
+
+
+def test_a_file_naming_the_old_class_path_still_loads(tmp_path: Path) -> None:
+    frame = seasonal_frame(n_series=2, length=30, m=4, freq="QS")
+    model = Pretrained(alias="pt").fit(frame)
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / CONFIG).read_text())
+    assert config["class"] == "gatecast.models.pretrained:Pretrained"
+    config["class"] = "gatecast.pretrained.forecaster:Pretrained"  # before the move
+    (tmp_path / "m" / CONFIG).write_text(json.dumps(config))
+    pd.testing.assert_frame_equal(load(tmp_path / "m").predict(5), model.predict(5))
 
 
 @pytest.mark.parametrize("params", [

@@ -67,7 +67,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("seq2seq", "gatecast.models.recurrent:Seq2Seq", "network"),
     Entry("cnn-lstm", "gatecast.models.recurrent:CNNLSTM", "network"),
     Entry("mlp", "gatecast.models.recurrent:MLP", "network"),
-    Entry("pretrained", "gatecast.pretrained.forecaster:Pretrained", "pretrained"),
+    Entry("pretrained", "gatecast.models.pretrained:Pretrained", "pretrained"),
     Entry(None, "gatecast.models.recurrent:RecurrentForecaster", "other"),
     Entry(None, "gatecast.grid.forecaster:ConvLSTMForecaster", "other", export=False),
     Entry(None, "gatecast.grid.forecaster:FCLSTMForecaster", "other", export=False),
@@ -75,6 +75,10 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(None, "gatecast.classify.classifier:SequenceClassifier", "other", export=False),
 )
 
+#: Where a class that saved files may name has moved to (old "module:Class" -> new).
+MOVED: dict[str, str] = {
+    "gatecast.pretrained.forecaster:Pretrained": "gatecast.models.pretrained:Pretrained",
+}
 #: CLI/config name -> "module:Class" of gatecast's own models.
 MODELS: dict[str, str] = {e.name: e.target for e in ENTRIES if e.name is not None}
 #: The network kinds (``NetworkConfig.kind``); each is also the name of its forecaster.
@@ -139,6 +143,7 @@ def saved_class(target: object, source: str) -> type:
     """The class a saved model file names (``"gatecast.models.recurrent:LSTM"``), if that is
     one of the registered classes or an installed plugin's; ``source`` names the file."""
     allowed = {e.target for e in ENTRIES}
+    target = MOVED.get(target, target) if isinstance(target, str) else target
     plugins = {ep.value: ep for ep in metadata.entry_points(group=GROUP)}
     if not isinstance(target, str) or (target not in allowed and target not in plugins):
         shown = repr(target)[:80]
