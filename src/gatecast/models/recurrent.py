@@ -48,6 +48,7 @@ from gatecast.models.recurrent_ensemble import quantiles_for, train_members
 from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.models.recurrent_predict import ForecastState, forecast, future_values
 from gatecast.models.recurrent_prepare import prepare
+from gatecast.models.recurrent_pretrained import applies, check_mode, combine, part_of
 from gatecast.models.recurrent_specs import (
     AUTO,
     FLAT,
@@ -119,6 +120,11 @@ class RecurrentForecaster(BaseForecaster):
         loss: ``mae`` (default), ``mse``, ``huber`` (or ``pinball``, implied by ``levels``).
             MAE forecasts the median, which the M4 scores (sMAPE, MASE) reward.
         levels: interval levels to train quantile outputs for, e.g. ``(80, 95)``.
+        pretrained: ``"auto"`` (default): on short data (fewer than 20,000 training
+            windows, no covariates, direct mode) the default network (an LSTM whose shape
+            is left to the data) averages its forecast with the pretrained network's;
+            ``"on"``: always; ``"off"``: never (see
+            :mod:`gatecast.models.recurrent_pretrained`).
         alias: the forecast column's name (default: the cell).
     """
 
@@ -129,6 +135,7 @@ class RecurrentForecaster(BaseForecaster):
     trainer: TrainerConfig
     loss: str = "mae"
     levels: tuple[float, ...] = ()
+    pretrained: str = "auto"
     alias: str | None = None
 
     #: The network kind when neither ``cell=`` nor ``network=`` says (``LSTM``: "lstm").
@@ -138,7 +145,8 @@ class RecurrentForecaster(BaseForecaster):
 
     def __init__(self, *, window: Any = None, network: Any = None, members: Any = None,
                  covariates: Any = None, trainer: Any = None, loss: str = "mae",
-                 levels: Any = (), alias: str | None = None, **flat: Any) -> None:
+                 levels: Any = (), pretrained: str = "auto", alias: str | None = None,
+                 **flat: Any) -> None:
         given = {"window": window, "network": network, "members": members,
                  "covariates": covariates, "trainer": trainer}
         try:
@@ -149,6 +157,7 @@ class RecurrentForecaster(BaseForecaster):
         self.members, self.covariates = specs["members"], specs["covariates"]
         self.trainer = specs["trainer"]
         self.loss, self.levels, self.alias = loss, tuple(check_levels(list(levels))), alias
+        self.pretrained = check_mode(pretrained)
         if self.loss not in LOSSES:
             raise ConfigError(f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}")
         check_together(self.window, self.network, self.members)
@@ -156,13 +165,15 @@ class RecurrentForecaster(BaseForecaster):
     @classmethod
     def parameter_names(cls) -> tuple[str, ...]:
         """Every keyword the constructor takes: flat ones, the specs and the trainer's."""
-        return (*FLAT, "loss", "levels", "alias", *TRAINER_FLAT, "window", "network",
+        return (*FLAT, "loss", "levels", "pretrained", "alias", *TRAINER_FLAT, "window",
+                "network",
                 "members", "covariates", "trainer")
 
     def get_params(self) -> dict[str, Any]:
         """The flat parameters (what ``config.json`` holds), with the trainer's config."""
         return {**{name: getattr(self, name) for name in FLAT}, "loss": self.loss,
-                "levels": self.levels, "trainer": self.trainer, "alias": self.alias}
+                "levels": self.levels, "pretrained": self.pretrained, "trainer": self.trainer,
+                "alias": self.alias}
 
     @property
     def name(self) -> str:
@@ -213,6 +224,15 @@ class RecurrentForecaster(BaseForecaster):
         self.tails_ = tail_windows(prepared.series, prepared.longest)
         self.transform_ = prepared.transform or None
         self.covariates_ = prepared.covariates
+        h_out, lb = prepared.shapes[0][:2]
+        n_windows = int(np.maximum(np.diff(prepared.train_part.indptr) - lb - h_out + 1,
+                                   0).sum())
+        use = applies(self.pretrained, self.network, n_windows,
+                      prepared.covariates is not None, self.window.mode == "recursive",
+                      self.levels)
+        ga = sf.grouped()
+        self.pretrained_ = (part_of([ga[i] for i in range(sf.n_series)],
+                                    self.window.season_length) if use else None)
         self.series_ = sf.ids
         self.freq_ = sf.freq
         self.last_ds_ = sf.last_ds()
@@ -231,7 +251,8 @@ class RecurrentForecaster(BaseForecaster):
     def _fitted_state(self) -> ForecastState:
         """Where ``predict`` starts: the end of the series given to ``fit``."""
         return ForecastState(self.tails_, self.pipeline_, getattr(self, "covariates_", None),
-                             self.series_, self.last_ds_, self.freq_)
+                             self.series_, self.last_ds_, self.freq_,
+                             getattr(self, "pretrained_", None))
 
     def _state_from(self, data: Any) -> ForecastState:
         """Where ``forward`` starts: the end of ``data``'s series (the fitted ones, in the
@@ -250,8 +271,11 @@ class RecurrentForecaster(BaseForecaster):
             head = pipeline.n_dropped if pipeline is not None else 0
             keep, _ = keep_positions(ga.indptr, head, 0)
             covs = dataclasses.replace(covs, tails=tail_rows(hist[keep], series.indptr, lb))
+        part = getattr(self, "pretrained_", None)
+        if part is not None:
+            part = part_of([ga[i] for i in range(ga.n_series)], part.season_length)
         return ForecastState(tail_windows(series, lb), pipeline, covs, self.series_,
-                             sf.last_ds()[pos], self.freq_)
+                             sf.last_ds()[pos], self.freq_, part)
 
     def predict(self, h: int, level: list[float] | None = None, ids: Any = None,
                 future: Any = None) -> pd.DataFrame:
@@ -291,6 +315,8 @@ class RecurrentForecaster(BaseForecaster):
             fut = future_values(state, self.network_config_.horizon, h, future, self.name)
             pred = forecast(self.nets_, self._configs(), state, h, self.window.normalize,
                             self.quantiles_, self.predict_block, fut)
+            if state.pretrained is not None:
+                pred = combine(pred, self.quantiles_, state.pretrained, h)
         q = self.quantiles_
         mean = pred[:, :, q.index(0.5)]
         intervals = {lv: (pred[:, :, q.index(0.5 - lv / 200)], pred[:, :, q.index(0.5 + lv / 200)])
@@ -311,7 +337,13 @@ class RecurrentForecaster(BaseForecaster):
         """Write ``member{k}.onnx`` per ensemble member + ``onnx.json`` into directory ``path``.
 
         Needs ``pip install gatecast[onnx]``; see :mod:`gatecast.io.onnx` for the format.
+        A model that adds the pretrained forecast (short data) cannot be exported: fit it
+        with ``pretrained="off"``.
         """
+        if getattr(self, "pretrained_", None) is not None:
+            raise ConfigError(f"{self.name} adds the pretrained network's forecast, which the"
+                              " ONNX export does not hold; fit it with pretrained='off' to"
+                              " export")
         return export_forecaster(self, path)
 
 

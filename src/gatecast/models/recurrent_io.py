@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gatecast.checks import MAX_MEMBERS, MAX_PARAMETERS, MAX_QUANTILES
+from gatecast.checks import MAX_MEMBERS, MAX_PARAMETERS, MAX_QUANTILES, MAX_SEASON_LENGTH
 from gatecast.data.transforms import Pipeline
-from gatecast.errors import NotFittedError
+from gatecast.errors import ConfigError, NotFittedError
 from gatecast.io.model_file import CONFIG, WEIGHTS, bounded, expect_type, fail, reading
 from gatecast.io.serialize import (
     check_all_used,
@@ -31,6 +31,7 @@ from gatecast.io.serialize import (
 )
 from gatecast.io.weights import load_weights
 from gatecast.models.recurrent_covariates import FittedCovariates, Standardizer
+from gatecast.models.recurrent_pretrained import PretrainedPart, check_weights, shipped
 from gatecast.nn import NetworkConfig, build_network
 
 FITTED = {"series", "freq", "last_ds", "network", "members", "quantiles", "pipeline",
@@ -57,8 +58,13 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
                        "cov.static_loc": covs.static_scaler.loc,
                        "cov.static_scale": covs.static_scaler.scale,
                        "cov.static": covs.static, "cov.tails": covs.tails})
+    part = getattr(model, "pretrained_", None)
+    if part is not None:
+        arrays["pretrained.contexts"] = part.contexts
     fitted = {
         **series_meta(model),
+        "pretrained": None if part is None else {"sha256": part.sha256,
+                                                 "season_length": part.season_length},
         "network": dataclasses.asdict(model.network_config_),
         # one per member: members of a look-back ensemble differ in look_back and patch
         "networks": [dataclasses.asdict(cfg) for cfg in model._configs()],
@@ -104,7 +110,7 @@ def _load(path: Path) -> Any:
     cls, params, fitted, arrays = read_model(path)
     file, weights = path / CONFIG, path / WEIGHTS
     missing = sorted(FITTED - set(fitted))
-    if missing or set(fitted) - FITTED - {"networks"}:
+    if missing or set(fitted) - FITTED - {"networks", "pretrained"}:
         raise fail(file, f"holds a {cls.__name__}, not a saved recurrent forecaster"
                    f" (fitted keys {sorted(fitted)[:6]})")
     model = cls(**params)
@@ -143,5 +149,29 @@ def _load(path: Path) -> Any:
         pipe = expect_type(fitted["pipeline"], dict, "pipeline", file)
         state = unflatten(pipe["state"], arrays, used)
         model.pipeline_ = Pipeline.from_state(pipe["params"], state)
+    model.pretrained_ = _pretrained_part(fitted.get("pretrained"), arrays, model, file)
+    if model.pretrained_ is not None:
+        used.add("pretrained.contexts")
     check_all_used(arrays, used, path)
     return model
+
+
+def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: Path
+                     ) -> PretrainedPart | None:
+    """The pretrained forecast's contexts of a model that adds it (None for one that does
+    not); the model must have been fitted with the pretrained weights gatecast ships."""
+    if raw is None:
+        return None
+    raw = expect_type(raw, dict, "pretrained", file)
+    try:
+        check_weights(raw.get("sha256"))
+    except ConfigError as exc:
+        raise fail(file, str(exc)) from None
+    m = bounded(raw.get("season_length"), "pretrained season_length", file, MAX_SEASON_LENGTH,
+                minimum=1)
+    contexts = arrays.get("pretrained.contexts")
+    if (contexts is None or contexts.ndim != 2 or contexts.shape[0] != len(model.series_)
+            or not 1 <= contexts.shape[1] <= shipped()[0].cfg.max_context):
+        raise fail(file, "'pretrained.contexts' must be a [series, context] array for"
+                   f" {len(model.series_)} series")
+    return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]))

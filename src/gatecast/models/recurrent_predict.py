@@ -20,6 +20,7 @@ from gatecast.data.freq import Freq
 from gatecast.errors import ConfigError
 from gatecast.models.recurrent_covariates import FittedCovariates, future_block
 from gatecast.models.recurrent_data import window_stats
+from gatecast.models.recurrent_pretrained import PretrainedPart
 from gatecast.nn import NetworkConfig
 
 
@@ -34,6 +35,7 @@ class ForecastState:
     series: np.ndarray
     last_ds: np.ndarray
     freq: Freq
+    pretrained: PretrainedPart | None = None  # the pretrained forecast's contexts, if added
 
 
 def future_values(state: ForecastState, horizon: int, h: int, future: Any, name: str

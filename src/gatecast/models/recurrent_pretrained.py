@@ -1,0 +1,122 @@
+"""The recurrent default on short data: its own networks' forecast averaged with the
+pretrained network's.
+
+Trained from scratch on a few hundred points, the default LSTM knows only what those points
+show; the pretrained network (:mod:`gatecast.pretrained`) has seen 20,000 synthetic series.
+On the 23 short monthly/quarterly datasets of ``benchmarks/defaults.py`` the average of the
+two forecasts beat either alone (``docs/decisions.md``, "The short-data default"), so a
+recurrent forecaster with ``pretrained="auto"`` (the default of ``LSTM``) adds the pretrained
+forecast when its data are short (fewer than ``SMALL_DATA`` training windows) and its
+network is the default one (an LSTM whose shape the user left to the data), with no
+covariates, in direct mode, with interval levels within the pretrained quantiles. ``"on"``
+asks for it whatever the network (an error where it cannot apply), ``"off"`` never.
+
+Each quantile the model forecasts is the mean of its own and the pretrained network's
+quantile at that level (the pretrained quantiles interpolated), so intervals combine as the
+point forecasts do. The pretrained network reads the raw (untransformed) last
+``max_context`` points of each series; they are kept with the fitted model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gatecast.errors import ConfigError
+from gatecast.models.recurrent_defaults import SMALL_DATA
+from gatecast.pretrained.inference import forecast_quantiles, interpolate, max_horizon
+from gatecast.pretrained.network import Net
+from gatecast.pretrained.store import load_weights, shipped_dir, weights_hash
+
+MODES = ("auto", "on", "off")
+_SHIPPED: dict[str, tuple[Net, str]] = {}
+
+
+def shipped() -> tuple[Net, str]:
+    """The shipped pretrained network and the SHA-256 of its weights (loaded once)."""
+    if "net" not in _SHIPPED:
+        net = load_weights()
+        _SHIPPED["net"] = (net, weights_hash(net.state_dict()))
+    return _SHIPPED["net"]
+
+
+@dataclass(frozen=True)
+class PretrainedPart:
+    """What a fitted model keeps to add the pretrained forecast: each series' raw last
+    points (``contexts``, ``[n_series, width]``, NaN-padded on the left) and its season."""
+
+    contexts: np.ndarray
+    season_length: int
+    sha256: str
+
+    def series(self) -> list[np.ndarray]:
+        return [row[~np.isnan(row)] for row in self.contexts]
+
+
+def check_mode(mode: object) -> str:
+    if mode not in MODES:
+        raise ConfigError(f"pretrained must be one of {', '.join(MODES)}; got {mode!r}")
+    return str(mode)
+
+
+def default_network(network: Any) -> bool:
+    """The default network: an LSTM whose shape the user left to the data."""
+    return network.cell == "lstm" and network.dropout == 0.0 and all(
+        getattr(network, name) is None
+        for name in ("hidden_size", "num_layers", "patch_size", "head_hidden", "head_layers"))
+
+
+def applies(mode: str, network: Any, n_windows: int, covariates: bool, recursive: bool,
+            levels: tuple[float, ...]) -> bool:
+    """Whether a fit adds the pretrained forecast: ``"auto"`` on short data for the default
+    network only (a network the user shaped is what they asked to see); ``"on"`` that
+    cannot apply is an error."""
+    if mode == "off":
+        return False
+    net, _ = shipped()
+    widest = 100.0 * (1.0 - 2.0 * net.cfg.quantiles[0])
+    blockers = [why for why, bad in (
+        ("covariates", covariates), ("mode='recursive'", recursive),
+        (f"interval levels above {widest:g}", any(lv > widest + 1e-9 for lv in levels)),
+    ) if bad]
+    if mode == "on":
+        if blockers:
+            raise ConfigError(f"pretrained='on' cannot combine with {', '.join(blockers)};"
+                              " use pretrained='off'")
+        return True
+    return not blockers and default_network(network) and n_windows < SMALL_DATA
+
+
+def part_of(values: list[np.ndarray], season_length: int) -> PretrainedPart:
+    """The contexts of raw series ``values`` for the shipped network."""
+    net, digest = shipped()
+    width = min(net.cfg.max_context, max(len(v) for v in values))
+    contexts = np.full((len(values), width), np.nan)
+    for row, v in enumerate(values):
+        tail = np.asarray(v, dtype=np.float64)[-width:]
+        contexts[row, width - tail.size:] = tail
+    return PretrainedPart(contexts, int(season_length), digest)
+
+
+def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: int
+            ) -> np.ndarray:
+    """``pred [n_series, h, len(quantiles)]`` averaged level by level with the pretrained
+    network's forecast after ``part``'s contexts."""
+    net, _ = shipped()
+    if h > max_horizon(net):
+        raise ConfigError(f"with the pretrained forecast added, the horizon is at most"
+                          f" {max_horizon(net)} steps; got h={h} (use pretrained='off')")
+    seasons = np.full(len(part.contexts), part.season_length)
+    q = forecast_quantiles(net, part.series(), seasons, h)  # [n, h, Q]
+    theirs = np.stack([interpolate(q, net.cfg.quantiles, p) for p in quantiles], -1)
+    return (pred + theirs) / 2.0
+
+
+def check_weights(digest: object) -> None:
+    """ConfigError unless ``digest`` is the shipped weights' (a model saved with others)."""
+    _, ours = shipped()
+    if digest != ours:
+        raise ConfigError(f"the model was fitted with pretrained weights {str(digest)[:12]}…,"
+                          f" not this gatecast's ({ours[:12]}… in {shipped_dir()}); refit it")
