@@ -94,3 +94,14 @@ def test_a_model_fitted_with_other_pretrained_weights_is_refused(frame: pd.DataF
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match="pretrained weights"):
         gc.load(tmp_path / "m")
+
+
+def test_describe_says_what_the_fit_chose(frame: pd.DataFrame) -> None:
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST)
+    assert model.describe() == "lstm: not fitted"
+    text = model.fit(frame).describe()
+    assert "seasonal skip 12" in text and "plain" in text and "pretrained" in text
+    alone = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
+    assert "pretrained" not in alone.describe()
+    assert "3 member(s)" in Pretrained(season_length=12).fit(frame).describe()
+    assert gc.Naive().fit(frame).describe() == "Naive: fitted"

@@ -189,11 +189,14 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
             fc = _fit_predict(model, sf, h, lv, args)
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
             advance(model.name)
+    for model in models:
+        ui.note(model.describe())
     path = write_frame(out, args.output, args)
     if args.plot:
         report.forecast_figures(args.plot, sf, out, models, h, m)
     ui.done(f"wrote {len(out)} forecast rows for {sf.n_series} series to {path}",
-            {"output": str(path), "rows": len(out), "series": int(sf.n_series)})
+            {"output": str(path), "rows": len(out), "series": int(sf.n_series),
+             "models": {model.name: model.describe() for model in models}})
     return 0
 
 

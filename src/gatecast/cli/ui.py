@@ -60,6 +60,11 @@ class UI:
         for note in notes:
             self.console.print(note, style="dim")
 
+    def note(self, message: str) -> None:
+        """A dim line on the terminal (not with --quiet or --json)."""
+        if not (self.quiet or self.as_json):
+            self.console.print(message, style="dim", highlight=False)
+
     def done(self, message: str, payload: dict[str, Any] | None = None) -> None:
         if self.as_json:
             print(json.dumps(payload or {"message": message}, default=str))

@@ -141,6 +141,25 @@ class BaseForecaster:
     def get_params(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    def choices(self) -> dict[str, str]:
+        """What the fit chose from the data that the parameters did not say (an order, a
+        form, a network's shape); ``{}`` where nothing was chosen. Fitted models override."""
+        return {}
+
+    def describe(self) -> str:
+        """One line: the model's name and what its fit chose (see :meth:`choices`)."""
+        if not self._is_fitted():
+            return f"{self.name}: not fitted"
+        parts = [f"{key} {value}" for key, value in self.choices().items()]
+        return f"{self.name}: " + ("; ".join(parts) if parts else "fitted")
+
+    def _is_fitted(self) -> bool:
+        try:
+            self._check_fitted()
+        except NotFittedError:
+            return False
+        return True
+
     def clone(self) -> Self:
         """An unfitted copy with the same parameters."""
         return type(self)(**self.get_params())

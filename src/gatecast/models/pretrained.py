@@ -113,6 +113,12 @@ class Pretrained(BaseForecaster):
     def min_length(self) -> int:
         return 3
 
+    def choices(self) -> dict[str, str]:
+        members = count_members(self.net_)
+        return {"network": f"pretrained LSTM, {members} member(s), season length"
+                           f" {self.season_length_}",
+                "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot"}
+
     def fit(self, data: Any) -> Self:
         """Store the contexts (and fine-tune when ``finetune`` > 0)."""
         sf = self._validated(data)

@@ -238,6 +238,20 @@ class RecurrentForecaster(BaseForecaster):
         self.last_ds_ = sf.last_ds()
         return self
 
+    def choices(self) -> dict[str, str]:
+        configs = self._configs()
+        cfg = configs[0]
+        kinds = {0: "plain", 1: "naive skip"}
+        members = ", ".join(f"{kinds.get(c.skip_period, f'seasonal skip {c.skip_period}')}"
+                            f" look-back {c.look_back}" for c in configs)
+        out = {"networks": f"{cfg.kind} {cfg.hidden_size}x{cfg.num_layers}"
+                           f" (head {cfg.head_hidden}x{cfg.head_layers}): {members}"}
+        if self.transform_:
+            out["transform"] = self.transform_
+        if getattr(self, "pretrained_", None) is not None:
+            out["pretrained"] = "averaged with the pretrained network's forecast (short data)"
+        return out
+
     def _configs(self) -> list[NetworkConfig]:
         """Each member's network configuration (models saved before look-back ensembles
         have one for all)."""
