@@ -19,7 +19,8 @@ from pandas.tseries import offsets
 
 from gatecast.checks import MAX_ABS_VALUE, MAX_FILL_FACTOR, check_memory
 from gatecast.data.frame import LONG_COLUMNS, as_long
-from gatecast.data.freq import Freq, clock, freq_name, infer_freq, parse_freq, step_index
+from gatecast.data.freq import Freq, clock, freq_name, parse_freq, step_index
+from gatecast.data.freq_infer import infer_freq
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import DataError, series_list, shorten
 
