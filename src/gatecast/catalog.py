@@ -37,7 +37,7 @@ GROUP = "gatecast.models"
 
 @dataclass(frozen=True)
 class Entry:
-    """One gatecast class. ``name`` is its CLI/config name (``None``: only exported and
+    """One gatecast class (or preset). ``name`` is its CLI/config name (``None``: only exported and
     loadable); ``family`` is "baseline", "classical", "pretrained", "network" (a recurrent
     forecaster whose name is also a network kind of :func:`gatecast.nn.build_network`) or
     "other";
