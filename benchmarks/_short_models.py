@@ -10,8 +10,8 @@ from typing import Any
 from statsforecast.models import AutoTheta as _SFAutoTheta
 
 from gatecast.errors import ConfigError
-from gatecast.models.arima import StatsForecastModel, check_season_length
 from gatecast.models.registry import accepts, make_model, model_class
+from gatecast.models.statsforecast import StatsForecastModel, check_season_length
 from gatecast.training.config import TrainerConfig
 
 #: --models names, in table order.

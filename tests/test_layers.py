@@ -48,10 +48,6 @@ LAYERS: list[tuple[str, ...]] = [
 #: entry when its split is merged.
 KNOWN_LONG = {
     "models/recurrent.py",
-    "models/arima.py",
-    "nn/networks.py",
-    "data/freq.py",
-    "data/validate.py",
 }
 MAX_LINES = 400
 

@@ -18,10 +18,10 @@ from gatecast.engine.ray import RayEngine
 from gatecast.errors import ConfigError, DataError, MissingDependencyError
 from gatecast.evaluation.backtest import backtest
 from gatecast.evaluation.forecast import forecast
-from gatecast.models.arima import StatsForecastModel
 from gatecast.models.baselines import Drift, HistoricMean, Naive, Naive2, SeasonalNaive
 from gatecast.models.recurrent import LSTM
 from gatecast.models.smoothing import ETS
+from gatecast.models.statsforecast import StatsForecastModel
 from gatecast.training.config import TrainerConfig
 from helpers import seasonal_frame
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from gatecast.data.frame import as_long, from_array, from_wide, read_table
-from gatecast.data.freq import future_ds, infer_freq, parse_freq
+from gatecast.data.freq import future_ds, parse_freq
+from gatecast.data.freq_infer import infer_freq
 from gatecast.data.validate import validate
 from gatecast.errors import DataError
 from helpers import seasonal_frame

@@ -12,13 +12,22 @@ model is one line here. Third-party models join through the entry-point group
 Nothing else resolves: a name such as ``os:system`` or ``code:interact`` is refused before
 any module is imported. This module is a leaf (standard library and :mod:`gatecast.errors`
 only), so every layer may import it.
+
+An entry names a class, or a :class:`Preset`: a factory that returns a registered class
+set up one way (``SARIMA`` is an ``ARIMA`` with seasonal orders), so that a preset needs
+no subclass. A preset takes the place of a class everywhere a name resolves: it is called
+with parameters (``parameter_names()`` lists them), and it loads the files that name it.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
 from gatecast.errors import ConfigError
 
@@ -28,14 +37,14 @@ GROUP = "gatecast.models"
 
 @dataclass(frozen=True)
 class Entry:
-    """One gatecast class. ``name`` is its CLI/config name (``None``: only exported and
+    """One gatecast class (or preset). ``name`` is its CLI/config name (``None``: only exported and
     loadable); ``family`` is "baseline", "classical", "pretrained", "network" (a recurrent
     forecaster whose name is also a network kind of :func:`gatecast.nn.build_network`) or
     "other";
     ``export``: reachable as ``gatecast.<Class>``."""
 
     name: str | None
-    target: str  # "module:Class"
+    target: str  # "module:Class" (or "module:Preset")
     family: str
     export: bool = True
 
@@ -85,6 +94,39 @@ MODELS: dict[str, str] = {e.name: e.target for e in ENTRIES if e.name is not Non
 KINDS: tuple[str, ...] = tuple(e.name for e in ENTRIES if e.family == "network" and e.name)
 
 
+class Preset:
+    """A named configuration of the model class ``cls``: a factory, not a subclass.
+
+    Calling it calls ``build``, which returns a ``cls``; its parameters are ``build``'s
+    (:meth:`parameter_names`, which ``make_model`` and the CLI consult); ``load`` reads a
+    model file that names the preset (one saved before the preset replaced a subclass of
+    that name). Name, docstring and module are ``build``'s.
+    """
+
+    def __init__(self, cls: type, build: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, build)
+        self.cls = cls
+        self.build = build
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return self.build(*args, **params)
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """Every keyword the preset takes."""
+        return tuple(inspect.signature(self.build).parameters)
+
+    def load(self, path: Any) -> Any:
+        return self.cls.load(path)
+
+    def __repr__(self) -> str:
+        return f"<preset {self.__name__} of {self.cls.__name__}>"
+
+
+def preset(cls: type) -> Callable[[Callable[..., Any]], Preset]:
+    """Decorator: ``@preset(ARIMA) def SARIMA(...) -> ARIMA`` makes ``SARIMA`` a preset."""
+    return functools.partial(Preset, cls)
+
+
 def exports() -> dict[str, str]:
     """``gatecast.<Class>`` -> module, for the package's lazy attributes."""
     return {e.attr: e.module for e in ENTRIES if e.export}
@@ -101,7 +143,7 @@ def names() -> list[str]:
     return sorted({*MODELS, *_plugins()})
 
 
-def _import(target: str) -> type:
+def _import(target: str) -> Any:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -120,9 +162,9 @@ def check_forecaster(cls: object, origin: str) -> type:
     return cls
 
 
-def model_class(name: object) -> type:
-    """The class behind a model name (``"autoarima"``, or a name an installed package
-    declares in the ``gatecast.models`` entry-point group)."""
+def model_class(name: object) -> Any:
+    """The class (or :class:`Preset`) behind a model name (``"autoarima"``, or a name an
+    installed package declares in the ``gatecast.models`` entry-point group)."""
     key = str(name).strip().lower() if isinstance(name, str) else None
     if key in MODELS:
         return _import(MODELS[key])
@@ -139,9 +181,10 @@ def model_class(name: object) -> type:
     raise ConfigError(f"unknown model {shown!r}; choose from {', '.join(names())}")
 
 
-def saved_class(target: object, source: str) -> type:
+def saved_class(target: object, source: str) -> Any:
     """The class a saved model file names (``"gatecast.models.recurrent:LSTM"``), if that is
-    one of the registered classes or an installed plugin's; ``source`` names the file."""
+    one of the registered classes (or presets) or an installed plugin's; ``source`` names
+    the file."""
     allowed = {e.target for e in ENTRIES}
     target = MOVED.get(target, target) if isinstance(target, str) else target
     plugins = {ep.value: ep for ep in metadata.entry_points(group=GROUP)}

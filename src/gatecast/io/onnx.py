@@ -45,7 +45,7 @@ from gatecast._version import __version__
 from gatecast.errors import ConfigError, MissingDependencyError, NotFittedError
 from gatecast.io.paths import atomic_write, write_text
 from gatecast.nn.cells import PeepholeLSTMCell
-from gatecast.nn.networks import NetworkConfig
+from gatecast.nn.config import NetworkConfig
 
 __all__ = [
     "INPUT_NAMES",

@@ -15,43 +15,38 @@ MA(inf) weights of ``theta(B) Theta(B^m) / [phi(B) Phi(B^m) (1-B)^d (1-B^m)^D]``
 the h-step forecast error variance is ``sigma^2 * sum_{j<h} psi_j^2`` and the intervals are
 Gaussian around the mean.
 
-This module also holds :class:`StatsForecastModel`, the per-series wrapper that the ETS,
-Theta and ARIMA-GARCH models share: one fitted StatsForecast object per series, kept in a
-list per partition, and every failure of a single series turned into a
-:class:`~gatecast.errors.DataError` that names the series and suggests a fix.
+SARIMA is not a class of its own: :data:`SARIMA` is a preset, a factory that returns an
+:class:`ARIMA` set up as Box & Jenkins' airline model. ARIMA and AutoARIMA are the
+StatsForecast adapter (:mod:`gatecast.models.statsforecast`) configured.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any
 
 import numpy as np
-import pandas as pd
 from statsforecast.models import ARIMA as _SFArima
 from statsforecast.models import AutoARIMA as _SFAutoArima
 
-from gatecast.checks import MAX_SEASON_LENGTH, whole_number
-from gatecast.data.grouped import GroupedArray
-from gatecast.data.validate import SeriesFrame
-from gatecast.errors import ConfigError, DataError, GatecastError
-from gatecast.models.base import Intervals, LocalForecaster
-
-T = TypeVar("T")
+from gatecast.catalog import preset
+from gatecast.errors import ConfigError
+from gatecast.models.statsforecast import (
+    SeriesFitError,
+    StatsForecastModel,
+    check_flag,
+    check_season_length,
+    check_whole,
+    series_call,
+)
 
 ARIMA_METHODS: tuple[str, ...] = ("CSS-ML", "ML", "CSS")
+#: Presets an ARIMA may have been built by (their name is its default output name).
+ARIMA_PRESETS: tuple[str, ...] = ("SARIMA",)
 
 
 # -- parameter checks ---------------------------------------------------------------------
-def check_whole(name: str, value: Any, minimum: int = 0) -> int:
-    """A whole number ``>= minimum`` (bools are refused: ``True`` is not an order)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def check_order(name: str, value: Any) -> tuple[int, int, int]:
     """An ARIMA order ``(p, d, q)`` / ``(P, D, Q)``: three whole numbers >= 0."""
     try:
@@ -62,18 +57,6 @@ def check_order(name: str, value: Any) -> tuple[int, int, int]:
         raise ConfigError(f"{name} must be three whole numbers (p, d, q), got {value!r}")
     p, d, q = (check_whole(f"{name} entry", v) for v in items)
     return p, d, q
-
-
-def check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def check_season_length(value: Any, minimum: int = 1) -> int:
-    hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
-    return whole_number(value, "season_length", minimum=minimum, maximum=MAX_SEASON_LENGTH,
-                        hint=hint)
 
 
 def check_seasonal_spec(
@@ -113,72 +96,7 @@ def arima_min_length(
     return n_cond + k + 1
 
 
-# -- per-series failures ------------------------------------------------------------------
-class SeriesFitError(DataError):
-    """One series could not be fitted or forecast.
-
-    Raised inside a partition kernel, where only the series' position in the partition is
-    known; :class:`StatsForecastModel` catches it where the frame is at hand and re-raises a
-    :class:`DataError` naming the ``unique_id`` (``values``, the series, locates it). The
-    message is ``prefix + <which series> + suffix``.
-    """
-
-    def __init__(
-        self, message: str, *, prefix: str = "", suffix: str = "",
-        values: np.ndarray | None = None,
-    ) -> None:
-        # Only ``message`` goes to ``args``: exceptions are rebuilt from ``args`` (then
-        # ``__dict__``) when they travel back from a worker process.
-        super().__init__(message)
-        self.prefix = prefix
-        self.suffix = suffix
-        self.values = values
-
-    def naming(self, series: str) -> DataError:
-        return DataError(f"{self.prefix} {series}{self.suffix}")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def series_call(
-    what: str,
-    hint: str,
-    position: int,
-    values: np.ndarray | None,
-    fn: Callable[..., T],
-    *args: Any,
-    **kwargs: Any,
-) -> T:
-    """Run one per-series library call; any failure becomes a :class:`SeriesFitError`."""
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # Optimiser chatter (convergence notes, overflow at a rejected trial point) for
-            # every one of thousands of series drowns real messages; failures still raise.
-            warnings.simplefilter("ignore")
-            return fn(*args, **kwargs)
-    except GatecastError:
-        raise
-    except Exception as exc:
-        prefix = f"{what} failed for series"
-        suffix = f" ({_one_line(exc)}); {hint}"
-        raise SeriesFitError(
-            f"{prefix} at position {position} of its partition{suffix}",
-            prefix=prefix, suffix=suffix, values=values,
-        ) from exc
-
-
-def _renamed(exc: SeriesFitError, sf: SeriesFrame) -> DataError | None:
-    """The same failure naming the series by its ``unique_id`` (None: not found)."""
-    if exc.values is not None:
-        for i, y in enumerate(sf.grouped()):
-            if y.size == exc.values.size and np.array_equal(y, exc.values):
-                return exc.naming(repr(str(sf.ids[i])))
-    return None
-
-
+# -- fitting ------------------------------------------------------------------------------
 def _finite_arima(model: _SFArima) -> _SFArima:
     coef = np.asarray(list(model.model_["coef"].values()), dtype=np.float64)
     if not (np.all(np.isfinite(coef)) and np.isfinite(model.model_["sigma2"])):
@@ -208,111 +126,6 @@ def fit_arima(
         return series_call(what, hint, i, y, attempt, "ML")
 
 
-def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, Intervals]:
-    mean = np.empty((n, h))
-    return mean, {lv: (np.empty((n, h)), np.empty((n, h))) for lv in levels}
-
-
-@dataclasses.dataclass
-class StatsForecastModel(LocalForecaster):
-    """Per-series wrapper around a StatsForecast model class.
-
-    State of a partition: the list of fitted StatsForecast objects (their ``model_`` holds
-    the estimated coefficients). ``predict`` asks each for ``h`` steps; ``forward`` applies
-    the stored coefficients to new history with the object's ``forward`` (no re-estimation).
-    Subclasses give ``_new_model`` (an unfitted StatsForecast object) and ``_hint`` (how to
-    get a series that fails to fit through).
-    """
-
-    supports_intervals: ClassVar[bool] = True
-
-    def _new_model(self) -> Any:
-        raise NotImplementedError
-
-    def _hint(self) -> str:
-        return "check the series for outliers or level shifts, or use a simpler model"
-
-    # -- kernels ----------------------------------------------------------------------
-    def _fit_one(self, y: np.ndarray, i: int) -> Any:
-        return series_call(f"{self.name} fit", self._hint(), i, y, self._new_model().fit, y)
-
-    def _fit_partition(self, ga: GroupedArray) -> list[Any]:
-        return [self._fit_one(y, i) for i, y in enumerate(ga)]
-
-    def _predict_partition(
-        self, state: list[Any], h: int, levels: list[float]
-    ) -> tuple[np.ndarray, Intervals]:
-        mean, intervals = forecast_arrays(len(state), h, levels)
-        for i, model in enumerate(state):
-            out = series_call(
-                f"{self.name} forecast", self._hint(), i, None,
-                model.predict, h=h, level=levels or None,
-            )
-            self._store(out, i, mean, intervals)
-        return mean, intervals
-
-    def _forward_partition(
-        self, state: list[Any], ga: GroupedArray, h: int, levels: list[float]
-    ) -> tuple[np.ndarray, Intervals]:
-        mean, intervals = forecast_arrays(len(state), h, levels)
-        for i, (model, y) in enumerate(zip(state, ga, strict=True)):
-            out = series_call(
-                f"{self.name} forward", self._hint(), i, y,
-                model.forward, y=y, h=h, level=levels or None,
-            )
-            self._store(out, i, mean, intervals)
-        return mean, intervals
-
-    # -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------
-    def _object_to_tree(self, model: Any) -> dict[str, Any]:
-        tree: dict[str, Any] = {"model_": model.model_}
-        if isinstance(getattr(model, "method", None), str):
-            tree["method"] = model.method  # an ARIMA refitted with ML keeps saying so
-        return tree
-
-    def _object_from_tree(self, tree: dict[str, Any]) -> Any:
-        model = self._new_model()
-        model.model_ = tree["model_"]
-        if "method" in tree:
-            model.method = tree["method"]
-        return model
-
-    def _state_to_tree(self, state: list[Any]) -> Any:
-        return [self._object_to_tree(model) for model in state]
-
-    def _state_from_tree(self, tree: Any) -> list[Any]:
-        return [self._object_from_tree(t) for t in tree]
-
-    @staticmethod
-    def _store(out: dict[str, Any], i: int, mean: np.ndarray, intervals: Intervals) -> None:
-        # StatsForecast names interval columns after the level values it was given.
-        mean[i] = np.asarray(out["mean"], dtype=np.float64)
-        for lv, (lo, hi) in intervals.items():
-            lo[i] = np.asarray(out[f"lo-{lv}"], dtype=np.float64)
-            hi[i] = np.asarray(out[f"hi-{lv}"], dtype=np.float64)
-
-    # -- protocol: name the series that failed ----------------------------------------
-    def fit(self, data: Any) -> Self:
-        sf = self._validated(data)
-        try:
-            return super().fit(sf)
-        except SeriesFitError as exc:
-            named = _renamed(exc, sf)
-            if named is None:
-                raise
-            raise named from exc
-
-    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
-        sf = self._validated(data)
-        try:
-            return super().forward(sf, h, level=level)
-        except SeriesFitError as exc:
-            named = _renamed(exc, sf)
-            if named is None:
-                raise
-            raise named from exc
-
-
 # -- ARIMA --------------------------------------------------------------------------------
 @dataclasses.dataclass
 class ARIMA(StatsForecastModel):
@@ -322,7 +135,9 @@ class ARIMA(StatsForecastModel):
     ``d + D <= 1`` (a drift with two differences would be a quadratic trend). ``method`` is
     ``"CSS-ML"`` (CSS starting values, then maximum likelihood; retried as ``"ML"`` when the
     CSS start is non-stationary and the search fails, see :func:`fit_arima`), ``"ML"`` or
-    ``"CSS"``. Needs :func:`arima_min_length` points per series.
+    ``"CSS"``. Needs :func:`arima_min_length` points per series. ``preset`` names the
+    preset that built the model (``"SARIMA"``, see :data:`SARIMA`), which is then its
+    default output name.
     """
 
     order: tuple[int, int, int] = (1, 0, 0)
@@ -331,8 +146,13 @@ class ARIMA(StatsForecastModel):
     include_mean: bool = True
     include_drift: bool = False
     method: str = "CSS-ML"
+    preset: str | None = dataclasses.field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
+        if self.preset is not None and self.preset not in ARIMA_PRESETS:
+            raise ConfigError(
+                f"preset must be None or one of {', '.join(ARIMA_PRESETS)}, got {self.preset!r}"
+            )
         self.order, self.seasonal_order, self.season_length = check_seasonal_spec(
             self.order, self.seasonal_order, self.season_length)
         self.include_mean = check_flag("include_mean", self.include_mean)
@@ -372,28 +192,37 @@ class ARIMA(StatsForecastModel):
             " or AutoARIMA"
         )
 
+    @property
+    def name(self) -> str:
+        return self.alias or self.preset or type(self).__name__
 
-@dataclasses.dataclass
-class SARIMA(ARIMA):
-    """Seasonal ARIMA; defaults to the airline model ARIMA(0,1,1)(0,1,1)_m.
+
+@preset(ARIMA)
+def SARIMA(  # the preset keeps the name users know it by: gc.SARIMA(...)
+    order: tuple[int, int, int] = (0, 1, 1),
+    seasonal_order: tuple[int, int, int] = (0, 1, 1),
+    season_length: int | None = None,
+    include_mean: bool = True,
+    include_drift: bool = False,
+    method: str = "CSS-ML",
+    *,
+    alias: str | None = None,
+    n_jobs: int = 1,
+) -> ARIMA:
+    """Seasonal ARIMA: an :class:`ARIMA` that defaults to the airline model
+    ARIMA(0,1,1)(0,1,1)_m and is named ``SARIMA``.
 
     ``(1 - B)(1 - B^m) y_t = (1 + theta B)(1 + Theta B^m) eps_t`` (Box & Jenkins' model for
     the airline passengers). ``season_length`` (``m``) is required and must be >= 2.
     """
-
-    order: tuple[int, int, int] = (0, 1, 1)
-    seasonal_order: tuple[int, int, int] = (0, 1, 1)
-    season_length: int | None = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        m = self.season_length
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
-            raise ConfigError(
-                f"SARIMA needs season_length >= 2 (for example 12 for monthly data, 7 for"
-                f" daily), got {m!r}; for non-seasonal data use ARIMA"
-            )
-        self.season_length = int(m)
-        super().__post_init__()
+    m = season_length
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+        raise ConfigError(
+            f"SARIMA needs season_length >= 2 (for example 12 for monthly data, 7 for"
+            f" daily), got {m!r}; for non-seasonal data use ARIMA"
+        )
+    return ARIMA(order, seasonal_order, int(m), include_mean, include_drift, method,
+                 alias=alias, n_jobs=n_jobs, preset="SARIMA")
 
 
 @dataclasses.dataclass

@@ -22,6 +22,10 @@ interval; after a burst of large shocks the near-term variances and so the inter
 larger. Interval ends are ``mean + q_{lo,hi} sd_h`` with ``q`` quantiles of the fitted
 standardised innovation distribution: exact for normal innovations and, for fat-tailed
 ones, conservative beyond one step (a sum of several innovations is closer to normal).
+
+:class:`ARIMAGARCH` composes an :class:`~gatecast.models.arima.ARIMA` for the mean (its
+``mean_model()``) rather than being one: it is a per-series forecaster of its own whose
+state per series is the fitted ARIMA plus the GARCH parameters.
 """
 
 from __future__ import annotations
@@ -29,27 +33,26 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
+import pandas as pd
 from arch import arch_model
-from statsforecast.models import ARIMA as _SFArima
 from statsmodels.tsa.arima_process import arma2ma
 
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import ConfigError
-from gatecast.models.arima import (
+from gatecast.models.arima import ARIMA, fit_arima
+from gatecast.models.base import Intervals, LocalForecaster
+from gatecast.models.statsforecast import (
     SeriesFitError,
-    StatsForecastModel,
-    arima_min_length,
-    check_flag,
-    check_seasonal_spec,
     check_whole,
-    fit_arima,
+    failures_named,
+    fitted_from_tree,
+    fitted_to_tree,
     forecast_arrays,
     series_call,
 )
-from gatecast.models.base import Intervals
 
 GARCH_DISTS: tuple[str, ...] = ("normal", "t", "skewt", "ged")
 
@@ -98,12 +101,13 @@ def _arch(resid: np.ndarray, p: int, q: int, dist: str) -> Any:
 
 
 @dataclasses.dataclass
-class ARIMAGARCH(StatsForecastModel):
+class ARIMAGARCH(LocalForecaster):
     """ARIMA mean with GARCH(p, q) innovations (see the module docstring for the maths).
 
     ``order``/``seasonal_order``/``season_length``/``include_mean`` define the ARIMA as in
-    :class:`~gatecast.models.arima.ARIMA`; ``p >= 1`` ARCH and ``q >= 0`` GARCH lags;
-    ``dist`` is the innovation distribution: ``normal``, ``t``, ``skewt`` or ``ged``.
+    :class:`~gatecast.models.arima.ARIMA` (:meth:`mean_model`); ``p >= 1`` ARCH and
+    ``q >= 0`` GARCH lags; ``dist`` is the innovation distribution: ``normal``, ``t``,
+    ``skewt`` or ``ged``.
 
     The GARCH is fitted on the ARIMA residuals after the first ``d + D m + p + P m`` (where
     differencing and the conditional AR start leave them near zero), scaled to unit
@@ -111,6 +115,8 @@ class ARIMAGARCH(StatsForecastModel):
     ARIMA's plus 20 residuals for the GARCH; below 50 residuals a warning says that the
     GARCH parameters, and so the intervals, are estimated on too little data to trust.
     """
+
+    supports_intervals: ClassVar[bool] = True
 
     order: tuple[int, int, int] = (1, 0, 0)
     p: int = 1
@@ -121,13 +127,17 @@ class ARIMAGARCH(StatsForecastModel):
     include_mean: bool = True
 
     def __post_init__(self) -> None:
-        self.order, self.seasonal_order, self.season_length = check_seasonal_spec(
-            self.order, self.seasonal_order, self.season_length)
-        self.include_mean = check_flag("include_mean", self.include_mean)
+        arima = self.mean_model()  # checks the ARIMA part exactly as ARIMA does
+        self.order, self.seasonal_order = arima.order, arima.seasonal_order
+        self.season_length, self.include_mean = arima.season_length, arima.include_mean
         self.p = check_whole("p (ARCH lags)", self.p, minimum=1)
         self.q = check_whole("q (GARCH lags)", self.q, minimum=0)
         if self.dist not in GARCH_DISTS:
             raise ConfigError(f"dist must be one of {', '.join(GARCH_DISTS)}, got {self.dist!r}")
+
+    def mean_model(self) -> ARIMA:
+        """The ARIMA for the mean (``CSS-ML``, retried as ``ML`` when its search fails)."""
+        return ARIMA(self.order, self.seasonal_order, self.season_length, self.include_mean)
 
     def _burn(self) -> int:
         ar_p, d, _ = self.order
@@ -135,28 +145,29 @@ class ARIMAGARCH(StatsForecastModel):
         return d + sd * self.season_length + ar_p + sp * self.season_length
 
     def min_length(self) -> int:
-        arima = arima_min_length(
-            self.order, self.seasonal_order, self.season_length, self.include_mean
-        )
-        return max(arima, self._burn() + MIN_SHORT_GARCH_RESIDUALS)
+        return max(self.mean_model().min_length(), self._burn() + MIN_SHORT_GARCH_RESIDUALS)
 
     def _hint(self) -> str:
         return "try p=1, q=1, dist='normal', a simpler ARIMA order, or plain ARIMA"
 
-    def _new_model(self, method: str | None = None) -> _SFArima:
-        return _SFArima(
-            order=self.order,
-            season_length=self.season_length,
-            seasonal_order=self.seasonal_order,
-            include_mean=self.include_mean,
-            method=method or "CSS-ML",
-        )
-
     def _state_to_tree(self, state: list[dict[str, Any]]) -> Any:
-        return [{**st, "arima": self._object_to_tree(st["arima"])} for st in state]
+        return [{**st, "arima": fitted_to_tree(st["arima"])} for st in state]
 
     def _state_from_tree(self, tree: Any) -> list[dict[str, Any]]:
-        return [{**st, "arima": self._object_from_tree(st["arima"])} for st in tree]
+        arima = self.mean_model()
+        return [{**st, "arima": fitted_from_tree(st["arima"], arima._new_model())}
+                for st in tree]
+
+    # -- protocol: name the series that failed ----------------------------------------
+    def fit(self, data: Any) -> Self:
+        sf = self._validated(data)
+        with failures_named(sf):
+            return super().fit(sf)
+
+    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        sf = self._validated(data)
+        with failures_named(sf):
+            return super().forward(sf, h, level=level)
 
     # -- kernels ----------------------------------------------------------------------
     def _usable(self, resid: np.ndarray) -> np.ndarray:
@@ -185,9 +196,11 @@ class ARIMAGARCH(StatsForecastModel):
                 f" residuals (fewest {min(short)}); their GARCH parameters are estimated on"
                 " little data, so treat their intervals as rough and compare with ARIMA's",
                 UserWarning, stacklevel=2)
+        mean_model = self.mean_model()
         for i, y in enumerate(ga):
             arima = fit_arima(
-                self._new_model, "CSS-ML", y, i, f"{self.name} ARIMA fit", self._hint()
+                mean_model._new_model, mean_model.method, y, i, f"{self.name} ARIMA fit",
+                self._hint(),
             )
             raw = self._usable(arima.model_["residuals"])
             scale = float(np.std(raw)) if raw.size else float("nan")

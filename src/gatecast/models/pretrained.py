@@ -22,7 +22,8 @@ from safetensors.torch import load_file, save_file
 
 from gatecast._version import __version__
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
-from gatecast.data.freq import Freq, infer_freq, parse_freq
+from gatecast.data.freq import Freq, parse_freq
+from gatecast.data.freq_infer import infer_freq
 from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import ds_from_json, ds_to_json
 from gatecast.models.base import (

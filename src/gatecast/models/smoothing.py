@@ -34,6 +34,8 @@ least-squares line through ``y_1..y_t``, the one-step forecast is
 with ``theta = 2`` (half the trend: SES with drift, as Hyndman & Billah, 2003), iterated
 ``h`` steps by feeding forecasts back, then reseasonalised. Intervals come from 200
 simulated paths of the same equations (seeded, so forecasts are reproducible).
+
+Both are the StatsForecast adapter (:mod:`gatecast.models.statsforecast`) configured.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from statsforecast.models import AutoETS as _SFAutoETS
 from statsforecast.models import Theta as _SFTheta
 
 from gatecast.errors import ConfigError
-from gatecast.models.arima import StatsForecastModel, check_season_length
+from gatecast.models.statsforecast import StatsForecastModel, check_season_length
 
 _ERRORS, _TRENDS, _SEASONS = "AMZ", "NAMZ", "NAMZ"
 

@@ -1,6 +1,7 @@
 """Torch-level forecasting networks: tensors in, tensors out (no DataFrames, no training).
 
-* :func:`build_network` / :class:`NetworkConfig`: the forecasting networks, all called as
+* :class:`NetworkConfig` (:mod:`gatecast.nn.config`) / :func:`build_network`
+  (:mod:`gatecast.nn.networks`): the forecasting networks, all called as
   ``net(x [B, look_back, input_size], future [B, horizon, F], static [B, S])`` ->
   ``[B, horizon, n_outputs]``; :func:`empty_inputs` makes the zero-width covariates.
 * :func:`make_rnn`: Elman RNN / LSTM / GRU (PyTorch's fused kernels) or the peephole LSTM.
@@ -8,17 +9,15 @@
 """
 
 from gatecast.nn.cells import PeepholeLSTM, PeepholeLSTMCell, jit_status
+from gatecast.nn.config import KINDS, NetworkConfig, empty_inputs
 from gatecast.nn.networks import (
     CNNLSTM,
-    KINDS,
     DirectRecurrent,
     ForecastHead,
     MLPNet,
-    NetworkConfig,
     Seq2Seq,
     build_mlp,
     build_network,
-    empty_inputs,
     patchify,
 )
 from gatecast.nn.recurrent import CELLS, init_forget_bias, make_rnn

@@ -1,0 +1,231 @@
+"""The StatsForecast adapter: classical models fitted series by series.
+
+:class:`StatsForecastModel` is the one adapter between gatecast's forecaster protocol and a
+StatsForecast model class. A classical model (ARIMA, AutoARIMA, ETS, Theta) is this adapter
+configured: a dataclass of its parameters that says which unfitted StatsForecast object to
+make for a series (``_new_model``) and how to get a failing series through (``_hint``).
+The adapter keeps one fitted StatsForecast object per series, in a list per partition.
+
+Also here, for every classical model (ARIMA-GARCH too, which composes an ARIMA instead of
+being one): the parameter checks they share, and the handling of a single series' failure:
+:func:`series_call` turns any library error into a :class:`SeriesFitError`, and
+:func:`failures_named` re-raises it as a :class:`~gatecast.errors.DataError` that names the
+series and suggests a fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Self, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from gatecast.checks import MAX_SEASON_LENGTH, whole_number
+from gatecast.data.grouped import GroupedArray
+from gatecast.data.validate import SeriesFrame
+from gatecast.errors import ConfigError, DataError, GatecastError
+from gatecast.models.base import Intervals, LocalForecaster
+
+T = TypeVar("T")
+
+
+# -- parameter checks ---------------------------------------------------------------------
+def check_whole(name: str, value: Any, minimum: int = 0) -> int:
+    """A whole number ``>= minimum`` (bools are refused: ``True`` is not an order)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_season_length(value: Any, minimum: int = 1) -> int:
+    hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
+    return whole_number(value, "season_length", minimum=minimum, maximum=MAX_SEASON_LENGTH,
+                        hint=hint)
+
+
+# -- per-series failures ------------------------------------------------------------------
+class SeriesFitError(DataError):
+    """One series could not be fitted or forecast.
+
+    Raised inside a partition kernel, where only the series' position in the partition is
+    known; :func:`failures_named` catches it where the frame is at hand and re-raises a
+    :class:`DataError` naming the ``unique_id`` (``values``, the series, locates it). The
+    message is ``prefix + <which series> + suffix``.
+    """
+
+    def __init__(
+        self, message: str, *, prefix: str = "", suffix: str = "",
+        values: np.ndarray | None = None,
+    ) -> None:
+        # Only ``message`` goes to ``args``: exceptions are rebuilt from ``args`` (then
+        # ``__dict__``) when they travel back from a worker process.
+        super().__init__(message)
+        self.prefix = prefix
+        self.suffix = suffix
+        self.values = values
+
+    def naming(self, series: str) -> DataError:
+        return DataError(f"{self.prefix} {series}{self.suffix}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def series_call(
+    what: str,
+    hint: str,
+    position: int,
+    values: np.ndarray | None,
+    fn: Callable[..., T],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """Run one per-series library call; any failure becomes a :class:`SeriesFitError`."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # Optimiser chatter (convergence notes, overflow at a rejected trial point) for
+            # every one of thousands of series drowns real messages; failures still raise.
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    except GatecastError:
+        raise
+    except Exception as exc:
+        prefix = f"{what} failed for series"
+        suffix = f" ({_one_line(exc)}); {hint}"
+        raise SeriesFitError(
+            f"{prefix} at position {position} of its partition{suffix}",
+            prefix=prefix, suffix=suffix, values=values,
+        ) from exc
+
+
+def _renamed(exc: SeriesFitError, sf: SeriesFrame) -> DataError | None:
+    """The same failure naming the series by its ``unique_id`` (None: not found)."""
+    if exc.values is not None:
+        for i, y in enumerate(sf.grouped()):
+            if y.size == exc.values.size and np.array_equal(y, exc.values):
+                return exc.naming(repr(str(sf.ids[i])))
+    return None
+
+
+@contextlib.contextmanager
+def failures_named(sf: SeriesFrame) -> Iterator[None]:
+    """Re-raise a :class:`SeriesFitError` from the kernels run on ``sf`` as a
+    :class:`DataError` naming the series' ``unique_id`` (unchanged if it is not found)."""
+    try:
+        yield
+    except SeriesFitError as exc:
+        named = _renamed(exc, sf)
+        if named is None:
+            raise
+        raise named from exc
+
+
+def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, Intervals]:
+    mean = np.empty((n, h))
+    return mean, {lv: (np.empty((n, h)), np.empty((n, h))) for lv in levels}
+
+
+# -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------------
+def fitted_to_tree(model: Any) -> dict[str, Any]:
+    """A fitted StatsForecast object as a tree of dicts and arrays (what saving needs)."""
+    tree: dict[str, Any] = {"model_": model.model_}
+    if isinstance(getattr(model, "method", None), str):
+        tree["method"] = model.method  # an ARIMA refitted with ML keeps saying so
+    return tree
+
+
+def fitted_from_tree(tree: dict[str, Any], model: Any) -> Any:
+    """Inverse of :func:`fitted_to_tree`, into the unfitted StatsForecast object ``model``."""
+    model.model_ = tree["model_"]
+    if "method" in tree:
+        model.method = tree["method"]
+    return model
+
+
+# -- the adapter --------------------------------------------------------------------------
+@dataclasses.dataclass
+class StatsForecastModel(LocalForecaster):
+    """Per-series adapter around a StatsForecast model class.
+
+    State of a partition: the list of fitted StatsForecast objects (their ``model_`` holds
+    the estimated coefficients). ``predict`` asks each for ``h`` steps; ``forward`` applies
+    the stored coefficients to new history with the object's ``forward`` (no re-estimation).
+    A model configures the adapter with ``_new_model`` (an unfitted StatsForecast object)
+    and ``_hint`` (how to get a series that fails to fit through).
+    """
+
+    supports_intervals: ClassVar[bool] = True
+
+    def _new_model(self) -> Any:
+        raise NotImplementedError
+
+    def _hint(self) -> str:
+        return "check the series for outliers or level shifts, or use a simpler model"
+
+    # -- kernels ----------------------------------------------------------------------
+    def _fit_one(self, y: np.ndarray, i: int) -> Any:
+        return series_call(f"{self.name} fit", self._hint(), i, y, self._new_model().fit, y)
+
+    def _fit_partition(self, ga: GroupedArray) -> list[Any]:
+        return [self._fit_one(y, i) for i, y in enumerate(ga)]
+
+    def _predict_partition(
+        self, state: list[Any], h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        mean, intervals = forecast_arrays(len(state), h, levels)
+        for i, model in enumerate(state):
+            out = series_call(
+                f"{self.name} forecast", self._hint(), i, None,
+                model.predict, h=h, level=levels or None,
+            )
+            self._store(out, i, mean, intervals)
+        return mean, intervals
+
+    def _forward_partition(
+        self, state: list[Any], ga: GroupedArray, h: int, levels: list[float]
+    ) -> tuple[np.ndarray, Intervals]:
+        mean, intervals = forecast_arrays(len(state), h, levels)
+        for i, (model, y) in enumerate(zip(state, ga, strict=True)):
+            out = series_call(
+                f"{self.name} forward", self._hint(), i, y,
+                model.forward, y=y, h=h, level=levels or None,
+            )
+            self._store(out, i, mean, intervals)
+        return mean, intervals
+
+    def _state_to_tree(self, state: list[Any]) -> Any:
+        return [fitted_to_tree(model) for model in state]
+
+    def _state_from_tree(self, tree: Any) -> list[Any]:
+        return [fitted_from_tree(t, self._new_model()) for t in tree]
+
+    @staticmethod
+    def _store(out: dict[str, Any], i: int, mean: np.ndarray, intervals: Intervals) -> None:
+        # StatsForecast names interval columns after the level values it was given.
+        mean[i] = np.asarray(out["mean"], dtype=np.float64)
+        for lv, (lo, hi) in intervals.items():
+            lo[i] = np.asarray(out[f"lo-{lv}"], dtype=np.float64)
+            hi[i] = np.asarray(out[f"hi-{lv}"], dtype=np.float64)
+
+    # -- protocol: name the series that failed ----------------------------------------
+    def fit(self, data: Any) -> Self:
+        sf = self._validated(data)
+        with failures_named(sf):
+            return super().fit(sf)
+
+    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        sf = self._validated(data)
+        with failures_named(sf):
+            return super().forward(sf, h, level=level)
