@@ -273,6 +273,11 @@ class AutoARIMA(StatsForecastModel):
         base = 2 * m + 1 if m > 1 else 4
         return max(base, (self.d or 0) + (self.D or 0) * m + 3)
 
+    def _chosen(self, fitted: Any) -> str | None:
+        p, q, big_p, big_q, m, d, big_d = (int(v) for v in fitted.model_["arma"])
+        seasonal = f"({big_p},{big_d},{big_q})[{m}]" if m > 1 else ""
+        return f"ARIMA({p},{d},{q}){seasonal}"
+
     def _new_model(self) -> _SFAutoArima:
         return _SFAutoArima(
             d=self.d,

@@ -121,6 +121,9 @@ class ETS(StatsForecastModel):
             n = max(2 * m, m + n)
         return max(n, self.season_length)
 
+    def _chosen(self, fitted: Any) -> str | None:
+        return str(fitted.model_["method"])
+
     def _new_model(self) -> _SFAutoETS:
         return _SFAutoETS(season_length=self.season_length, model=self.model, damped=self.damped)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -138,6 +139,18 @@ def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, In
 
 
 # -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------------
+def most_common(labels: list[str], top: int = 3) -> str:
+    """``labels`` in one line: the label itself when all agree, else the ``top`` commonest
+    with their counts."""
+    counts = Counter(labels)
+    if len(counts) == 1:
+        return labels[0]
+    shown = ", ".join(f"{label} for {n} of {len(labels)}" for label, n in
+                      counts.most_common(top))
+    rest = len(counts) - top
+    return shown + (f" (and {rest} other{'s' if rest > 1 else ''})" if rest > 0 else "")
+
+
 def fitted_to_tree(model: Any) -> dict[str, Any]:
     """A fitted StatsForecast object as a tree of dicts and arrays (what saving needs)."""
     tree: dict[str, Any] = {"model_": model.model_}
@@ -204,6 +217,15 @@ class StatsForecastModel(LocalForecaster):
             )
             self._store(out, i, mean, intervals)
         return mean, intervals
+
+    def _chosen(self, fitted: Any) -> str | None:
+        """What the fit of one series chose (an order, a form), or None: nothing chosen."""
+        return None
+
+    def choices(self) -> dict[str, str]:
+        labels = [self._chosen(model) for part in self.states_ for model in part]
+        shown = [label for label in labels if label is not None]
+        return {"chose": most_common(shown)} if shown else {}
 
     def _state_to_tree(self, state: list[Any]) -> Any:
         return [fitted_to_tree(model) for model in state]
