@@ -35,4 +35,4 @@ def test_the_cli_prints_the_choice(tmp_path, capsys) -> None:
                  "--h", "3", "--output", str(tmp_path / "f.csv")])
     assert code == 0
     out = capsys.readouterr().out
-    assert "AutoARIMA: chose ARIMA(" in out and pd.read_csv(tmp_path / "f.csv").shape[0] == 3
+    assert "autoarima: chose ARIMA(" in out and pd.read_csv(tmp_path / "f.csv").shape[0] == 3
