@@ -35,6 +35,7 @@ from gatecast.models.baselines import Drift, Naive, SeasonalNaive
 from gatecast.models.registry import make_model
 from gatecast.plotting.diagnostics import plot_cross_correlation, plot_residual_acf, plot_skill
 from gatecast.training.config import TrainerConfig
+from helpers import seasonal_frame
 
 
 def frame(y: np.ndarray, uid: str = "s") -> pd.DataFrame:
@@ -287,3 +288,12 @@ def test_figures(tmp_path: Path, walk: pd.DataFrame) -> None:
     one = backtest([Naive(alias="naive")], walk, h=5, n_windows=1, freq=1)
     empty = plot_cross_correlation(diagnose_shift(one), None)
     assert "no forecast path" in empty.axes[0].texts[0].get_text()
+
+
+def test_diagnostics_take_the_runs_season_length_unless_given() -> None:
+    frame = seasonal_frame(n_series=2, length=60, m=12, seed=4)
+    res = backtest(["snaive"], frame, h=6, n_windows=2)
+    assert res.season_length == 12  # monthly: decided once by the run
+    assert diagnose_backtest(res, residuals=False).season_length == 12
+    assert diagnose_backtest(res, season_length=1, residuals=False).season_length == 1
+    assert set(diagnose_shift(res)) == {"snaive"}

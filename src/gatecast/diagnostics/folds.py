@@ -76,12 +76,18 @@ def reference_forecasts(
     return last, snaive
 
 
+def run_season(result: Any, season_length: int | None) -> int:
+    """``season_length`` if given, else the run's (``result.season_length``, decided once
+    from the data's frequency by the backtest; 1 for a result without one)."""
+    if season_length is None:
+        season_length = getattr(result, "season_length", 1)
+    return whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
+
+
 def fold_arrays(result: Any, season_length: int | None = None) -> FoldArrays:
     """Arrays of a :class:`~gatecast.evaluation.backtest.BacktestResult`; the seasonal-naive
     reference uses the run's season length (``result.season_length``) unless given."""
-    if season_length is None:
-        season_length = getattr(result, "season_length", 1)
-    season_length = whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
+    season_length = run_season(result, season_length)
     h = int(result.h)
     cuts = np.asarray(result.cuts)
     n_windows, n_series = cuts.shape

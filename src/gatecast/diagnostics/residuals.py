@@ -30,7 +30,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.tsa.stattools import acf, pacf
 
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.diagnostics.folds import MIN_PATH, fold_arrays, model_forecasts
+from gatecast.diagnostics.folds import MIN_PATH, fold_arrays, model_forecasts, run_season
 from gatecast.diagnostics.insample import one_step_predictions
 from gatecast.errors import ConfigError
 
@@ -157,9 +157,11 @@ def insample_residuals(model: Any, data: Any, n_points: int = 60,
 
 
 def diagnose_residuals(
-    result: Any, season_length: int = 1, models: list[str] | None = None
+    result: Any, season_length: int | None = None, models: list[str] | None = None
 ) -> list[ResidualDiagnostic]:
-    """Backtest residual checks for every model and series of a backtest."""
+    """Backtest residual checks for every model and series of a backtest (seasonal lags
+    from the run's season length unless ``season_length`` is given)."""
+    season_length = run_season(result, season_length)
     names = list(result.models) if models is None else list(models)
     out = []
     for name in names:

@@ -258,9 +258,10 @@ def _verdict(d: ShiftDiagnostic, is_naive: bool) -> tuple[str, str, str]:
     return "ok", text + ".", ""
 
 
-def diagnose_shift(result: Any, season_length: int = 1,
+def diagnose_shift(result: Any, season_length: int | None = None,
                    models: list[str] | None = None) -> dict[str, ShiftDiagnostic]:
-    """Run the detector on every model of a backtest (or the ``models`` named)."""
+    """Run the detector on every model of a backtest (or the ``models`` named); the
+    seasonal reference uses the run's season length unless ``season_length`` is given."""
     folds = fold_arrays(result, season_length)
     names = list(result.models) if models is None else list(models)
     out = {}

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from gatecast.diagnostics.folds import run_season
 from gatecast.diagnostics.residuals import ResidualDiagnostic, diagnose_residuals, residual_table
 from gatecast.diagnostics.shift import ShiftDiagnostic, diagnose_shift, shift_table
 
@@ -57,9 +58,11 @@ class BacktestDiagnostics:
         }
 
 
-def diagnose_backtest(result: Any, season_length: int = 1, residuals: bool = True,
+def diagnose_backtest(result: Any, season_length: int | None = None, residuals: bool = True,
                       models: list[str] | None = None) -> BacktestDiagnostics:
-    """Run the persistence detector (and the backtest residual checks) on ``result``."""
+    """Run the persistence detector (and the backtest residual checks) on ``result``, with
+    the run's season length unless ``season_length`` is given."""
+    season_length = run_season(result, season_length)
     shift = diagnose_shift(result, season_length, models)
     res = diagnose_residuals(result, season_length, models) if residuals else []
     return BacktestDiagnostics(shift, res, season_length)

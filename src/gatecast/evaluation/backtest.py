@@ -23,6 +23,7 @@ from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine import resolve_engine
 from gatecast.errors import ConfigError, DataError, series_list
 from gatecast.models.base import check_horizon, check_levels
+from gatecast.models.registry import make_model
 
 
 @dataclass
@@ -71,7 +72,8 @@ def backtest(
     """Rolling-origin evaluation of one or several forecasters.
 
     Args:
-        models: a forecaster or a list of them (each is cloned; the originals stay unfitted).
+        models: a forecaster or a list of them (each is cloned; the originals stay unfitted),
+            or registry names ("ets"), built with the run's season length and ``h``.
         data: long frame, path or :class:`SeriesFrame`.
         h: forecast horizon of each fold.
         n_windows: number of folds (cutoffs).
@@ -104,11 +106,14 @@ def backtest(
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     if not models:
         raise ConfigError("give at least one model to backtest")
+    sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
+    season = resolve_season_length(season_length, sf.freq)  # decided once for the run
+    # a registry name ("ets") is built with the run's season length and horizon
+    models = [make_model(m, season_length=season, horizon=h) if isinstance(m, str) else m
+              for m in models]
     names = [_model_name(m) for m in models]
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
-    sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
-    season = resolve_season_length(season_length, sf.freq)  # decided once for the run
 
     cuts = fold_cuts(sf.lengths, h, n_windows, step)
     need = max(int(getattr(m, "min_length", lambda: 1)()) for m in models)
