@@ -32,13 +32,12 @@ from statsforecast.models import AutoARIMA as _SFAutoArima
 
 from gatecast.catalog import preset
 from gatecast.errors import ConfigError
+from gatecast.models.failures import SeriesFitError, series_call
 from gatecast.models.statsforecast import (
-    SeriesFitError,
     StatsForecastModel,
     check_flag,
     check_season_length,
     check_whole,
-    series_call,
 )
 
 ARIMA_METHODS: tuple[str, ...] = ("CSS-ML", "ML", "CSS")

@@ -35,6 +35,7 @@ from gatecast.engine.local import (
 )
 from gatecast.errors import ConfigError, DataError, NotFittedError, series_list
 from gatecast.io.serialize import load_local, save_local
+from gatecast.models.failures import failures_named
 
 Intervals = dict[float, tuple[np.ndarray, np.ndarray]]
 
@@ -233,7 +234,8 @@ class LocalForecaster(BaseForecaster):
         chunks = [ga.take(p) if len(parts) > 1 else ga for p in parts]
         labels = [describe_series(sf.ids[p]) for p in parts]
         start = time.perf_counter()
-        self.states_ = engine.map(self.clone()._fit_partition, chunks, labels)
+        with failures_named(sf):
+            self.states_ = engine.map(self.clone()._fit_partition, chunks, labels)
         self.fit_seconds_ = time.perf_counter() - start
         self.partitions_ = parts
         self.series_ = sf.ids
@@ -294,7 +296,9 @@ class LocalForecaster(BaseForecaster):
         items = [(state, ga.take(p)) for state, p in zip(self.states_, self.partitions_,
                                                           strict=True)]
         labels = [describe_series(self.series_[p]) for p in self.partitions_]
-        results = self._engine().map(_ForwardCall(self.clone(), h, levels), items, labels)
+        with failures_named(sf):
+            results = self._engine().map(_ForwardCall(self.clone(), h, levels), items,
+                                         labels)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         return forecast_frame(
             self.series_, sf.last_ds()[pos], sf.freq, self.name, mean, intervals

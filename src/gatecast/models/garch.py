@@ -33,10 +33,9 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from arch import arch_model
 from statsmodels.tsa.arima_process import arma2ma
 
@@ -44,14 +43,12 @@ from gatecast.data.grouped import GroupedArray
 from gatecast.errors import ConfigError
 from gatecast.models.arima import ARIMA, fit_arima
 from gatecast.models.base import Intervals, LocalForecaster
+from gatecast.models.failures import SeriesFitError, series_call
 from gatecast.models.statsforecast import (
-    SeriesFitError,
     check_whole,
-    failures_named,
     fitted_from_tree,
     fitted_to_tree,
     forecast_arrays,
-    series_call,
 )
 
 GARCH_DISTS: tuple[str, ...] = ("normal", "t", "skewt", "ged")
@@ -157,17 +154,6 @@ class ARIMAGARCH(LocalForecaster):
         arima = self.mean_model()
         return [{**st, "arima": fitted_from_tree(st["arima"], arima._new_model())}
                 for st in tree]
-
-    # -- protocol: name the series that failed ----------------------------------------
-    def fit(self, data: Any) -> Self:
-        sf = self._validated(data)
-        with failures_named(sf):
-            return super().fit(sf)
-
-    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
-        sf = self._validated(data)
-        with failures_named(sf):
-            return super().forward(sf, h, level=level)
 
     # -- kernels ----------------------------------------------------------------------
     def _usable(self, resid: np.ndarray) -> np.ndarray:

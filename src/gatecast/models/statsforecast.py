@@ -7,31 +7,24 @@ make for a series (``_new_model``) and how to get a failing series through (``_h
 The adapter keeps one fitted StatsForecast object per series, in a list per partition.
 
 Also here, for every classical model (ARIMA-GARCH too, which composes an ARIMA instead of
-being one): the parameter checks they share, and the handling of a single series' failure:
-:func:`series_call` turns any library error into a :class:`SeriesFitError`, and
-:func:`failures_named` re-raises it as a :class:`~gatecast.errors.DataError` that names the
-series and suggests a fix.
+being one): the parameter checks they share. A single series' failure goes through
+:func:`~gatecast.models.failures.series_call`; the local forecaster's ``fit`` and
+``forward`` name the series that failed (:mod:`gatecast.models.failures`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
-from gatecast.data.validate import SeriesFrame
-from gatecast.errors import ConfigError, DataError, GatecastError
+from gatecast.errors import ConfigError
 from gatecast.models.base import Intervals, LocalForecaster
-
-T = TypeVar("T")
+from gatecast.models.failures import series_call
 
 
 # -- parameter checks ---------------------------------------------------------------------
@@ -54,91 +47,11 @@ def check_season_length(value: Any, minimum: int = 1) -> int:
                         hint=hint)
 
 
-# -- per-series failures ------------------------------------------------------------------
-class SeriesFitError(DataError):
-    """One series could not be fitted or forecast.
-
-    Raised inside a partition kernel, where only the series' position in the partition is
-    known; :func:`failures_named` catches it where the frame is at hand and re-raises a
-    :class:`DataError` naming the ``unique_id`` (``values``, the series, locates it). The
-    message is ``prefix + <which series> + suffix``.
-    """
-
-    def __init__(
-        self, message: str, *, prefix: str = "", suffix: str = "",
-        values: np.ndarray | None = None,
-    ) -> None:
-        # Only ``message`` goes to ``args``: exceptions are rebuilt from ``args`` (then
-        # ``__dict__``) when they travel back from a worker process.
-        super().__init__(message)
-        self.prefix = prefix
-        self.suffix = suffix
-        self.values = values
-
-    def naming(self, series: str) -> DataError:
-        return DataError(f"{self.prefix} {series}{self.suffix}")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def series_call(
-    what: str,
-    hint: str,
-    position: int,
-    values: np.ndarray | None,
-    fn: Callable[..., T],
-    *args: Any,
-    **kwargs: Any,
-) -> T:
-    """Run one per-series library call; any failure becomes a :class:`SeriesFitError`."""
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # Optimiser chatter (convergence notes, overflow at a rejected trial point) for
-            # every one of thousands of series drowns real messages; failures still raise.
-            warnings.simplefilter("ignore")
-            return fn(*args, **kwargs)
-    except GatecastError:
-        raise
-    except Exception as exc:
-        prefix = f"{what} failed for series"
-        suffix = f" ({_one_line(exc)}); {hint}"
-        raise SeriesFitError(
-            f"{prefix} at position {position} of its partition{suffix}",
-            prefix=prefix, suffix=suffix, values=values,
-        ) from exc
-
-
-def _renamed(exc: SeriesFitError, sf: SeriesFrame) -> DataError | None:
-    """The same failure naming the series by its ``unique_id`` (None: not found)."""
-    if exc.values is not None:
-        for i, y in enumerate(sf.grouped()):
-            if y.size == exc.values.size and np.array_equal(y, exc.values):
-                return exc.naming(repr(str(sf.ids[i])))
-    return None
-
-
-@contextlib.contextmanager
-def failures_named(sf: SeriesFrame) -> Iterator[None]:
-    """Re-raise a :class:`SeriesFitError` from the kernels run on ``sf`` as a
-    :class:`DataError` naming the series' ``unique_id`` (unchanged if it is not found)."""
-    try:
-        yield
-    except SeriesFitError as exc:
-        named = _renamed(exc, sf)
-        if named is None:
-            raise
-        raise named from exc
-
-
 def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, Intervals]:
     mean = np.empty((n, h))
     return mean, {lv: (np.empty((n, h)), np.empty((n, h))) for lv in levels}
 
 
-# -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------------
 def most_common(labels: list[str], top: int = 3) -> str:
     """``labels`` in one line: the label itself when all agree, else the ``top`` commonest
     with their counts."""
@@ -151,6 +64,7 @@ def most_common(labels: list[str], top: int = 3) -> str:
     return shown + (f" (and {rest} other{'s' if rest > 1 else ''})" if rest > 0 else "")
 
 
+# -- saving: the fitted ``model_`` dicts are plain dicts of arrays and numbers ------------
 def fitted_to_tree(model: Any) -> dict[str, Any]:
     """A fitted StatsForecast object as a tree of dicts and arrays (what saving needs)."""
     tree: dict[str, Any] = {"model_": model.model_}
@@ -241,13 +155,3 @@ class StatsForecastModel(LocalForecaster):
             lo[i] = np.asarray(out[f"lo-{lv}"], dtype=np.float64)
             hi[i] = np.asarray(out[f"hi-{lv}"], dtype=np.float64)
 
-    # -- protocol: name the series that failed ----------------------------------------
-    def fit(self, data: Any) -> Self:
-        sf = self._validated(data)
-        with failures_named(sf):
-            return super().fit(sf)
-
-    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
-        sf = self._validated(data)
-        with failures_named(sf):
-            return super().forward(sf, h, level=level)
