@@ -41,8 +41,8 @@ from gatecast.pretrained.inference import (
     level_quantiles,
     max_horizon,
 )
-from gatecast.pretrained.network import Net, build, count_members
-from gatecast.pretrained.store import load_weights, members_in, net_config
+from gatecast.pretrained.network import build, count_members
+from gatecast.pretrained.store import cached_weights, members_in, net_config
 
 #: Season length by pandas offset type and multiple (the calendar's main cycle).
 FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
@@ -52,7 +52,6 @@ FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
     (pd.offsets.QuarterEnd, 1, 4), (pd.offsets.YearBegin, 1, 1), (pd.offsets.YearEnd, 1, 1),
 )
 MAX_FINETUNE = 100_000
-_CACHE: dict[str, Net] = {}
 
 
 def season_of(freq: Freq | None) -> int:
@@ -63,11 +62,6 @@ def season_of(freq: Freq | None) -> int:
     return 1
 
 
-def _network(path: str | None) -> Net:
-    key = str(path or "")
-    if key not in _CACHE:
-        _CACHE[key] = load_weights(path)
-    return _CACHE[key]
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -126,7 +120,7 @@ class Pretrained(BaseForecaster):
         m = self.season_length
         if m is None:
             m = season_of(sf.freq if sf.freq is not None else infer_freq(sf.frame))
-        base = _network(self.weights)
+        base = cached_weights(self.weights)
         ga = sf.grouped()
         keep = max(base.cfg.max_context, 1)
         self.contexts_ = [np.asarray(ga[i][-keep:], dtype=np.float64)

@@ -212,7 +212,7 @@ class RecurrentForecaster(BaseForecaster):
         sf = self._validated(data)
         prepared = prepare(self, sf, static)
         start = time.perf_counter()
-        nets, configs, history = train_members(self, prepared)
+        nets, configs, history, n_windows = train_members(self, prepared)
         self.fit_seconds_ = time.perf_counter() - start
         self.history_ = history
         self.network_configs_ = configs
@@ -224,9 +224,6 @@ class RecurrentForecaster(BaseForecaster):
         self.tails_ = tail_windows(prepared.series, prepared.longest)
         self.transform_ = prepared.transform or None
         self.covariates_ = prepared.covariates
-        h_out, lb = prepared.shapes[0][:2]
-        n_windows = int(np.maximum(np.diff(prepared.train_part.indptr) - lb - h_out + 1,
-                                   0).sum())
         use = applies(self.pretrained, self.network, n_windows,
                       prepared.covariates is not None, self.window.mode == "recursive",
                       self.levels)

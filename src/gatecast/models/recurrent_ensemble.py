@@ -83,9 +83,10 @@ def member_sources(data: TrainingData, lb: int, normalize: str
 
 
 def train_members(model: Any, data: TrainingData
-                  ) -> tuple[list[torch.nn.Module], list[NetworkConfig], pd.DataFrame]:
+                  ) -> tuple[list[torch.nn.Module], list[NetworkConfig], pd.DataFrame, int]:
     """Train every member of the recurrent forecaster ``model`` on ``data``: the networks
-    (on the CPU), their configs and the training history (a ``member`` column each)."""
+    (on the CPU), their configs, the training history (a ``member`` column each) and the
+    number of training windows of the first look-back (what sized the network)."""
     quantiles = quantiles_for(model.levels) if model.levels else [0.5]
     loss = make_loss("pinball" if model.levels else model.loss, quantiles)
     skips, ensemble, spec = model.members.skips(), model.members.ensemble, data.spec
@@ -95,8 +96,10 @@ def train_members(model: Any, data: TrainingData
     nets: list[torch.nn.Module] = []
     configs: list[NetworkConfig] = []
     histories = []
+    counts = []
     for _, lb, patch, _ in data.shapes:
         source, val_source, n_windows = member_sources(data, lb, model.window.normalize)
+        counts.append(n_windows)
         cfg = member_trainer(model.trainer, n_windows, share)
         hidden, layers, head_hidden, head_layers = capacity(model, n_windows)
         for skip in skips:
@@ -120,4 +123,4 @@ def train_members(model: Any, data: TrainingData
                 nets.append(net.cpu())
                 configs.append(net_cfg)
                 histories.append(result.history.assign(member=i))
-    return nets, configs, pd.concat(histories, ignore_index=True)
+    return nets, configs, pd.concat(histories, ignore_index=True), counts[0]

@@ -28,7 +28,7 @@ from gatecast.errors import ConfigError
 from gatecast.models.recurrent_defaults import SMALL_DATA
 from gatecast.pretrained.inference import forecast_quantiles, interpolate, max_horizon
 from gatecast.pretrained.network import Net
-from gatecast.pretrained.store import load_weights, shipped_dir, weights_hash
+from gatecast.pretrained.store import cached_weights, shipped_dir, weights_hash
 
 MODES = ("auto", "on", "off")
 _SHIPPED: dict[str, tuple[Net, str]] = {}
@@ -37,7 +37,7 @@ _SHIPPED: dict[str, tuple[Net, str]] = {}
 def shipped() -> tuple[Net, str]:
     """The shipped pretrained network and the SHA-256 of its weights (loaded once)."""
     if "net" not in _SHIPPED:
-        net = load_weights()
+        net = cached_weights()
         _SHIPPED["net"] = (net, weights_hash(net.state_dict()))
     return _SHIPPED["net"]
 

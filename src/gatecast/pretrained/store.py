@@ -83,6 +83,18 @@ def net_config(raw: Any, where: str) -> NetConfig:
         raise DataError(f"{where}: bad network settings ({exc})") from exc
 
 
+_LOADED: dict[str, Net] = {}
+
+
+def cached_weights(path: str | Path | None = None) -> Net:
+    """:func:`load_weights`, read once per folder and process (forecasting only reads the
+    network; fine-tuning trains a copy)."""
+    key = str(path or "")
+    if key not in _LOADED:
+        _LOADED[key] = load_weights(path)
+    return _LOADED[key]
+
+
 def members_in(config: dict[str, Any], where: str) -> int:
     """The number of ensemble members a config names (1 when it names none), bounded."""
     members = config.get("members", 1)
