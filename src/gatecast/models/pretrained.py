@@ -36,7 +36,7 @@ from gatecast.models.base import (
 )
 from gatecast.pretrained.finetune import finetune
 from gatecast.pretrained.inference import (
-    forecast_quantiles,
+    forecast,
     interpolate,
     level_quantiles,
     max_horizon,
@@ -80,6 +80,9 @@ class Pretrained(BaseForecaster):
         context: read at most this many last points of each series (default and maximum:
             the network's ``max_context``).
         seed: seeds the fine-tuning windows and updates.
+        log_average: average each positive series' forecast with the one made on its
+            logarithms (``docs/pretrained.md``, "The log average"); models saved before this
+            option existed load with ``False``, so they forecast as they did.
     """
 
     supports_intervals: ClassVar[bool] = True
@@ -89,6 +92,7 @@ class Pretrained(BaseForecaster):
     finetune_lr: float = 1e-4
     context: int | None = None
     seed: int = 0
+    log_average: bool = True
     alias: str | None = None
 
     def __post_init__(self) -> None:
@@ -102,6 +106,8 @@ class Pretrained(BaseForecaster):
             raise ConfigError(f"finetune_lr must be in (0, 1), got {self.finetune_lr!r}")
         if self.weights is not None and not isinstance(self.weights, (str, os.PathLike)):
             raise ConfigError(f"weights must be a folder path, got {self.weights!r}")
+        if not isinstance(self.log_average, bool):
+            raise ConfigError(f"log_average must be true or false, got {self.log_average!r}")
         if self.weights is not None:
             self.weights = str(self.weights)
 
@@ -112,7 +118,8 @@ class Pretrained(BaseForecaster):
         members = count_members(self.net_)
         return {"network": f"pretrained LSTM, {members} member(s), season length"
                            f" {self.season_length_}",
-                "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot"}
+                "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot",
+                "log average": "on (positive series)" if self.log_average else "off"}
 
     def fit(self, data: Any) -> Self:
         """Store the contexts (and fine-tune when ``finetune`` > 0)."""
@@ -149,7 +156,7 @@ class Pretrained(BaseForecaster):
         level_quantiles(levels, qs)
         wanted = None if ids is None else fitted_positions(self.series_, ids)
         seasons = np.full(len(self.contexts_), self.season_length_)
-        q = forecast_quantiles(self.net_, self.contexts_, seasons, h, self.context)
+        q = forecast(self.net_, self.contexts_, seasons, h, self.context, self.log_average)
         mean = q[..., qs.index(0.5)]
         intervals = {lv: (interpolate(q, qs, 0.5 - lv / 200), interpolate(q, qs, 0.5 + lv / 200))
                      for lv in levels}
@@ -199,7 +206,8 @@ class Pretrained(BaseForecaster):
             raise DataError(f"cannot read a saved pretrained model at {path} ({exc})") from exc
         fitted = config.get("fitted", {})
         try:
-            model = cls(**config.get("params", {}))
+            # files from before the log average forecast without it, as they did
+            model = cls(**{"log_average": False, **config.get("params", {})})
             where = str(path / "config.json")
             net = build(net_config(fitted.get("network"), where), members_in(fitted, where))
             net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})

@@ -64,7 +64,8 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
     fitted = {
         **series_meta(model),
         "pretrained": None if part is None else {"sha256": part.sha256,
-                                                 "season_length": part.season_length},
+                                                 "season_length": part.season_length,
+                                                 "log_average": part.log_average},
         "network": dataclasses.asdict(model.network_config_),
         # one per member: members of a look-back ensemble differ in look_back and patch
         "networks": [dataclasses.asdict(cfg) for cfg in model._configs()],
@@ -174,4 +175,7 @@ def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: 
             or not 1 <= contexts.shape[1] <= shipped()[0].cfg.max_context):
         raise fail(file, "'pretrained.contexts' must be a [series, context] array for"
                    f" {len(model.series_)} series")
-    return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]))
+    log_average = raw.get("log_average", False)  # files from before it forecast without it
+    if not isinstance(log_average, bool):
+        raise fail(file, "'pretrained.log_average' must be true or false")
+    return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]), log_average)

@@ -13,7 +13,8 @@ asks for it whatever the network (an error where it cannot apply), ``"off"`` nev
 
 Each quantile the model forecasts is the mean of its own and the pretrained network's
 quantile at that level (the pretrained quantiles interpolated), so intervals combine as the
-point forecasts do. The pretrained network reads the raw (untransformed) last
+point forecasts do (the pretrained forecast with its log average, as ``Pretrained`` makes it).
+The pretrained network reads the raw (untransformed) last
 ``max_context`` points of each series; they are kept with the fitted model.
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from gatecast.errors import ConfigError
 from gatecast.models.recurrent_defaults import SMALL_DATA
-from gatecast.pretrained.inference import forecast_quantiles, interpolate, max_horizon
+from gatecast.pretrained.inference import forecast, interpolate, max_horizon
 from gatecast.pretrained.network import Net
 from gatecast.pretrained.store import cached_weights, shipped_dir, weights_hash
 
@@ -45,11 +46,13 @@ def shipped() -> tuple[Net, str]:
 @dataclass(frozen=True)
 class PretrainedPart:
     """What a fitted model keeps to add the pretrained forecast: each series' raw last
-    points (``contexts``, ``[n_series, width]``, NaN-padded on the left) and its season."""
+    points (``contexts``, ``[n_series, width]``, NaN-padded on the left), its season, and
+    whether the pretrained forecast takes the log average (:func:`inference.forecast`)."""
 
     contexts: np.ndarray
     season_length: int
     sha256: str
+    log_average: bool = True
 
     def series(self) -> list[np.ndarray]:
         return [row[~np.isnan(row)] for row in self.contexts]
@@ -109,7 +112,7 @@ def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: i
         raise ConfigError(f"with the pretrained forecast added, the horizon is at most"
                           f" {max_horizon(net)} steps; got h={h} (use pretrained='off')")
     seasons = np.full(len(part.contexts), part.season_length)
-    q = forecast_quantiles(net, part.series(), seasons, h)  # [n, h, Q]
+    q = forecast(net, part.series(), seasons, h, log_average=part.log_average)  # [n, h, Q]
     theirs = np.stack([interpolate(q, net.cfg.quantiles, p) for p in quantiles], -1)
     return (pred + theirs) / 2.0
 

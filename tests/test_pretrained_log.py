@@ -1,0 +1,96 @@
+"""The log average of the pretrained forecast (pretrained/inference.forecast): positive
+series average the forecast made on their values with the one made on their logarithms;
+models saved before the option forecast as they did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gatecast as gc
+from gatecast.errors import ConfigError
+from gatecast.metrics.point import mase
+from gatecast.models.pretrained import Pretrained
+from gatecast.pretrained.inference import forecast, forecast_quantiles
+from gatecast.pretrained.store import cached_weights
+from helpers import seasonal_frame
+
+FAST = {"max_steps": 30, "seed": 0}
+
+
+def _series() -> list[np.ndarray]:
+    t = np.arange(48)
+    positive = 100 * 1.02 ** t * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    crossing = 5 * np.sin(2 * np.pi * t / 12) + 0.1 * t  # negative values: no log view
+    return [positive, crossing]
+
+
+def test_positive_series_average_the_value_and_log_forecasts() -> None:
+    net = cached_weights()
+    ys, seasons = _series(), np.array([12, 12])
+    plain = forecast_quantiles(net, ys, seasons, 10)
+    logged = np.exp(forecast_quantiles(net, [np.log(ys[0])], seasons[:1], 10))[0]
+    both = forecast(net, ys, seasons, 10)
+    np.testing.assert_allclose(both[0], (plain[0] + logged) / 2, rtol=1e-12)
+    np.testing.assert_array_equal(both[1], plain[1])  # not positive: the plain forecast
+    np.testing.assert_array_equal(forecast(net, ys, seasons, 10, log_average=False), plain)
+    assert np.all(np.diff(both[0], axis=-1) >= 0)  # the average keeps quantiles ordered
+
+
+def test_only_the_points_the_network_reads_must_be_positive() -> None:
+    net = cached_weights()
+    y = np.concatenate([[-1.0], np.linspace(10, 20, 40)])  # the -1 is outside a 32-point read
+    got = forecast(net, [y], np.array([1]), 5, context=32)
+    plain = forecast_quantiles(net, [y], np.array([1]), 5, context=32)
+    assert not np.allclose(got, plain)
+    np.testing.assert_array_equal(forecast(net, [y], np.array([1]), 5, context=41),
+                                  forecast_quantiles(net, [y], np.array([1]), 5, context=41))
+
+
+def test_the_log_average_forecasts_a_multiplicative_season_better() -> None:
+    t = np.arange(120)
+    y = 50 * 1.015 ** t * (1 + 0.4 * np.sin(2 * np.pi * t / 12))
+    train, test = y[:96], y[96:]
+    frame = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01", periods=96,
+                                                                freq="MS"), "y": train})
+    on = Pretrained().fit(frame).predict(24)["Pretrained"].to_numpy()
+    off = Pretrained(log_average=False).fit(frame).predict(24)["Pretrained"].to_numpy()
+    assert mase(test, on, train, 12) < mase(test, off, train, 12)
+
+
+def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(tmp_path: Path
+                                                                        ) -> None:
+    frame = seasonal_frame(n_series=2, length=40, m=12)
+    Pretrained(alias="pt").fit(frame).save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["params"]["log_average"] is True
+    del config["params"]["log_average"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = gc.load(tmp_path / "m")
+    assert old.log_average is False
+    pd.testing.assert_frame_equal(
+        old.predict(6), Pretrained(alias="pt", log_average=False).fit(frame).predict(6))
+
+
+def test_an_lstm_saved_before_the_option_combines_without_it(tmp_path: Path) -> None:
+    frame = seasonal_frame(n_series=2, length=60, m=12, seed=5)
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+    assert model.pretrained_.log_average is True
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    del config["fitted"]["pretrained"]["log_average"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = gc.load(tmp_path / "m")
+    assert old.pretrained_.log_average is False
+    assert not np.allclose(old.predict(6)["lstm"], model.predict(6)["lstm"])
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_log_average_must_be_a_bool(bad: object) -> None:
+    with pytest.raises(ConfigError, match="log_average"):
+        Pretrained(log_average=bad)
