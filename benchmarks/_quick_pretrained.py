@@ -2,7 +2,10 @@
 'heldout' groups, 3 folds as defaults.py runs them): geometric mean of MASE / seasonal naive.
 
     .venv/bin/python benchmarks/_quick_pretrained.py [--weights DIR] [--finetune N]
-        [--datasets small,heldout]
+        [--datasets small,heldout] [--log-average on,off] [--split test|validation]
+
+``--split validation`` scores the folds just before the test folds (each series cut short by
+the test span), so that a choice can be made there and then measured on the test folds.
 
 A development aid for design choices (docs/pretrained.md says which were made with it);
 the side-by-side benchmark is ``short_series.py``.
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune", default="0", help="fine-tuning steps, e.g. 0,50")
     parser.add_argument("--datasets", default="small,heldout")
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--log-average", default="on", help="on, off or on,off")
+    parser.add_argument("--split", choices=("test", "validation"), default="test")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--data-dir", default=None,
                         help="read <name>.csv + meta.json written from defaults.load here"
@@ -46,31 +51,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     names = [n for g in args.datasets.split(",") for n in defaults.GROUPS.get(g, (g,))]
-    steps = [int(s) for s in args.finetune.split(",")]
-    ratios: dict[int, list[float]] = {s: [] for s in steps}
+    runs = [(int(s), a) for s in args.finetune.split(",") for a in args.log_average.split(",")]
+    steps = [f"ft{s}" + ("" if a == "on" else " nolog") for s, a in runs]
+    ratios: dict[str, list[float]] = {s: [] for s in steps}
     seconds: dict[int, float] = dict.fromkeys(steps, 0.0)
     for name in names:
         df, m, h, want, step = load(name, args.data_dir)
-        models = [Pretrained(season_length=m, weights=args.weights, finetune=s,
-                             finetune_lr=args.finetune_lr,
-                             alias=f"pretrained ft{s}") for s in steps]
         windows = max(1, min(want, (len(df) - 3 - h) // (step or h) + 1))
+        if args.split == "validation":
+            n = int(df.groupby("unique_id").size().min())
+            windows = max(1, min(want, (n - 3 - h) // (step or h) + 1))
+            span = (windows - 1) * (step or h) + h
+            df = df[df.groupby("unique_id").cumcount(ascending=False) >= span]
+            n -= span
+            windows = max(1, min(want, (n - 3 - h) // (step or h) + 1))
+        models = [Pretrained(season_length=m, weights=args.weights, finetune=s,
+                             finetune_lr=args.finetune_lr, log_average=a == "on",
+                             alias=f"pretrained {key}")
+                  for (s, a), key in zip(runs, steps, strict=True)]
         start = time.perf_counter()
         board, _ = compare(models, df, h, n_windows=windows, step=step, season_length=m,
                            metrics=("mase",), diagnose=False)
         ref = board.loc["snaive", "mase"]
         line = []
         for s in steps:
-            r = board.loc[f"pretrained ft{s}", "mase"] / ref
+            r = board.loc[f"pretrained {s}", "mase"] / ref
             ratios[s].append(r)
-            seconds[s] += float(board.loc[f"pretrained ft{s}", "fit_seconds"])
-            line.append(f"ft{s} {r:.3f}")
+            seconds[s] += float(board.loc[f"pretrained {s}", "fit_seconds"])
+            line.append(f"{s} {r:.3f}")
         print(f"{name:15s} m={m:2d} h={h:2d} n={len(df):5d} " + " ".join(line)
               + f" ({time.perf_counter() - start:.1f} s)", flush=True)
     for s in steps:
         geo = float(np.exp(np.mean(np.log(ratios[s]))))
         wins = sum(r < 1 for r in ratios[s])
-        print(f"finetune={s}: geometric mean MASE/snaive {geo:.3f} over {len(names)} datasets,"
+        print(f"{args.split} {s}: geometric mean MASE/snaive {geo:.3f} over {len(names)} datasets,"
               f" beats snaive on {wins}; fit {seconds[s] / len(names):.2f} s per dataset")
     return 0
 
