@@ -11,7 +11,7 @@ one after another (member k with seed ``RECIPE_TRAIN.seed + k``); each member is
 ``--work`` (default ``<output>.members``) as it finishes, and a member found there with the
 same corpus, network and training settings is read instead of trained again, so an
 interrupted run continues with the next member (the member loop is
-:func:`gatecast.pretrained.members.train_members`, shared with ``gatecast pretrain
+:func:`gatecast.pretrained.members.pretrain_members`, shared with ``gatecast pretrain
 --members N``). The other options exist for design
 experiments (docs/pretrained.md) and make weights that are not the shipped ones.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from gatecast.pretrained.corpus import RECIPE_CORPUS, build_corpus
-from gatecast.pretrained.members import members_record, train_members
+from gatecast.pretrained.members import members_record, pretrain_members
 from gatecast.pretrained.network import NetConfig
 from gatecast.pretrained.store import save_weights
 from gatecast.pretrained.train import PretrainConfig
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     start_cpu, start = time.process_time(), time.perf_counter()
     series = build_corpus(corpus)
     corpus_s = time.perf_counter() - start
-    model, digests = train_members(
+    model, digests, _ = pretrain_members(
         series, dataclasses.asdict(corpus), base, net, args.members, work,
         None if args.checkpoints is None else Path(args.checkpoints), args.threads,
         log=lambda line: print(line, flush=True))

@@ -100,10 +100,11 @@ def claim_checkpoints(folder: Path, meta: dict[str, Any], resume: bool) -> None:
 
 def train_member(series: Sequence[tuple[np.ndarray, int]], corpus: Any, cfg: PretrainConfig,
                  net: NetConfig, folder: Path, threads: int, *, reuse: bool = True,
-                 processes: int = 1, log: Log | None = print) -> tuple[Net, str]:
+                 processes: int = 1, log: Log | None = print) -> tuple[Net, str, float]:
     """Member ``cfg.seed``: read from ``folder`` when it holds the same run (and ``reuse``),
     else trained (resuming from ``cfg.checkpoint_dir`` when ``cfg.resume``) and written
-    there by rank 0. ``corpus`` is anything JSON that identifies the corpus."""
+    there by rank 0; with its SHA-256 and final training loss. ``corpus`` is anything JSON
+    that identifies the corpus."""
     say = log or (lambda _: None)
     meta = member_meta(corpus, cfg, net, threads, processes)
     config = folder / CONFIG
@@ -113,13 +114,17 @@ def train_member(series: Sequence[tuple[np.ndarray, int]], corpus: Any, cfg: Pre
         if member_settings(old) == member_settings(meta):
             member = load_weights(folder)
             say(f"member seed {cfg.seed}: read from {folder}")
-            return member, weights_hash(member.state_dict())
+            return member, weights_hash(member.state_dict()), float(
+                old.get("final_loss", float("nan")))
     if cfg.checkpoint_dir is not None:
         claim_checkpoints(Path(cfg.checkpoint_dir), meta, cfg.resume)
-    model, history = pretrain(series, cfg, net, threads=threads, on_epoch=None if log is None
-                              else lambda r: say(f"seed {cfg.seed} epoch {r['epoch']:.0f} loss"
-                                                 f" {r['train_loss']:.4f}"
-                                                 f" {r['seconds']:.0f} s"))
+
+    def epoch_done(r: dict[str, float]) -> None:
+        say(f"seed {cfg.seed} epoch {r['epoch']:.0f} loss {r['train_loss']:.4f}"
+            f" {r['seconds']:.0f} s")
+
+    model, history = pretrain(series, cfg, net, threads=threads,
+                              on_epoch=None if log is None else epoch_done)
     meta["final_loss"] = float(history["train_loss"].iloc[-1])
     meta.pop("network")
     if is_main_process():
@@ -127,30 +132,33 @@ def train_member(series: Sequence[tuple[np.ndarray, int]], corpus: Any, cfg: Pre
     else:
         digest = weights_hash(model.state_dict())
     say(history.to_string(index=False))
-    return model, digest
+    return model, digest, meta["final_loss"]
 
 
-def train_members(series: Sequence[tuple[np.ndarray, int]], corpus: Any,
-                  base: PretrainConfig, net: NetConfig, members: int, work: Path,
-                  checkpoints: Path | None, threads: int, *, reuse: bool = True,
-                  processes: int = 1, log: Log | None = print) -> tuple[Net, list[str]]:
+def pretrain_members(series: Sequence[tuple[np.ndarray, int]], corpus: Any,
+                     base: PretrainConfig, net: NetConfig, members: int, work: Path,
+                     checkpoints: Path | None, threads: int, *, reuse: bool = True,
+                     processes: int = 1, log: Log | None = print
+                     ) -> tuple[Net, list[str], list[float]]:
     """``members`` members (seeds ``base.seed`` ... ``base.seed + members - 1``), one after
     another, each cached in ``work/member-k`` (trainer checkpoints in
     ``checkpoints/member-k``); returns the network (one member, or their
-    :class:`PretrainedEnsemble`) and each member's SHA-256."""
+    :class:`PretrainedEnsemble`), each member's SHA-256 and final training loss."""
     whole_number(members, "members", maximum=MAX_MEMBERS)
-    nets, digests = [], []
+    nets, digests, losses = [], [], []
     for k in range(members):
         ckpt = None if checkpoints is None else str(Path(checkpoints) / f"member-{k}")
         cfg = dataclasses.replace(base, seed=base.seed + k, checkpoint_dir=ckpt)
-        member, digest = train_member(series, corpus, cfg, net, Path(work) / f"member-{k}",
-                                      threads, reuse=reuse, processes=processes, log=log)
+        member, digest, loss = train_member(series, corpus, cfg, net,
+                                            Path(work) / f"member-{k}", threads, reuse=reuse,
+                                            processes=processes, log=log)
         nets.append(member)
         digests.append(digest)
+        losses.append(loss)
         if log is not None:
             log(f"member {k} (seed {cfg.seed}): sha256 {digest}")
     model = nets[0] if len(nets) == 1 else PretrainedEnsemble.of(nets)
-    return model, digests
+    return model, digests, losses
 
 
 def members_record(base: PretrainConfig, digests: Sequence[str]) -> list[dict[str, Any]]:
