@@ -14,6 +14,9 @@ Three ways to run a recurrent forecaster's training as a data-parallel group:
 - Inside a group someone else set up (Ray Train's ``TorchTrainer``): ``fit`` sees the
   initialised process group and trains as its rank.
 
+:func:`spawn` runs any picklable rank function on ``N`` local processes (``spawn_fit`` for
+the forecasters, ``gatecast pretrain --processes P`` for pretraining).
+
 The effective batch is ``N * batch_size`` (each rank draws ``batch_size`` windows per step).
 A given seed and ``N`` give the same weights every time: the batch order is a function of
 (seed, epoch), the initial weights of the seed, and the all-reduce of two CPU ranks is exact.
