@@ -10,7 +10,9 @@ CPU seconds. The shipped network is an ensemble of :data:`RECIPE_MEMBERS` member
 one after another (member k with seed ``RECIPE_TRAIN.seed + k``); each member is written to
 ``--work`` (default ``<output>.members``) as it finishes, and a member found there with the
 same corpus, network and training settings is read instead of trained again, so an
-interrupted run continues with the next member. The other options exist for design
+interrupted run continues with the next member (the member loop is
+:func:`gatecast.pretrained.members.pretrain_members`, shared with ``gatecast pretrain
+--members N``). The other options exist for design
 experiments (docs/pretrained.md) and make weights that are not the shipped ones.
 """
 
@@ -18,18 +20,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from gatecast.pretrained.corpus import RECIPE_CORPUS, build_corpus
-from gatecast.pretrained.network import NetConfig, PretrainedEnsemble, PretrainedNet
-from gatecast.pretrained.store import load_weights, save_weights, weights_hash
-from gatecast.pretrained.train import PretrainConfig, pretrain
+from gatecast.pretrained.members import members_record, pretrain_members
+from gatecast.pretrained.network import NetConfig
+from gatecast.pretrained.store import save_weights
+from gatecast.pretrained.train import PretrainConfig
 
 RECIPE_NET = NetConfig(hidden_size=64, num_layers=1, head_hidden=256, horizon=64,
                        max_context=256, skip="seasonal")
@@ -37,40 +38,6 @@ RECIPE_NET = NetConfig(hidden_size=64, num_layers=1, head_hidden=256, horizon=64
 RECIPE_MEMBERS = 3
 RECIPE_TRAIN = PretrainConfig(steps=12_000, epochs=16, batch_size=128, lr=2e-3,
                               weight_decay=0.01, min_context=8, seed=0)
-
-
-def member_settings(meta: dict[str, Any]) -> tuple[Any, ...]:
-    """What makes two members the same run (checkpoint folders and resuming do not)."""
-    meta = json.loads(json.dumps(meta))  # tuples and lists compare alike
-    train = {k: v for k, v in meta.get("train", {}).items()
-             if k not in ("checkpoint_dir", "resume")}
-    return (meta.get("corpus"), train, meta.get("network"), meta.get("torch"),
-            meta.get("threads"))
-
-
-def train_member(series: list, corpus: Any, cfg: PretrainConfig, net: NetConfig,
-                 folder: Path, threads: int) -> tuple[PretrainedNet, str]:
-    """Member ``cfg.seed``: read from ``folder`` when it holds the same run, else trained
-    and written there."""
-    meta = {"corpus": dataclasses.asdict(corpus), "train": dataclasses.asdict(cfg),
-            "network": dataclasses.asdict(net), "torch": torch.__version__,
-            "threads": threads}
-    config = folder / "config.json"
-    if config.is_file():
-        saved = json.loads(config.read_text())
-        old = {**saved.get("meta", {}), "network": saved.get("network")}
-        if member_settings(old) == member_settings(meta):
-            member = load_weights(folder)
-            print(f"member seed {cfg.seed}: read from {folder}", flush=True)
-            return member, weights_hash(member.state_dict())
-    model, history = pretrain(series, cfg, net, on_epoch=lambda r: print(
-        f"seed {cfg.seed} epoch {r['epoch']:.0f} loss {r['train_loss']:.4f}"
-        f" {r['seconds']:.0f} s", flush=True))
-    meta["final_loss"] = float(history["train_loss"].iloc[-1])
-    meta.pop("network")
-    digest = save_weights(model, folder, meta)
-    print(history.to_string(index=False))
-    return model, digest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,22 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     start_cpu, start = time.process_time(), time.perf_counter()
     series = build_corpus(corpus)
     corpus_s = time.perf_counter() - start
-    members, digests = [], []
-    for k in range(args.members):
-        ckpt = None if args.checkpoints is None else str(Path(args.checkpoints) / f"member-{k}")
-        cfg = dataclasses.replace(base, seed=base.seed + k, checkpoint_dir=ckpt)
-        member, digest = train_member(series, corpus, cfg, net, work / f"member-{k}",
-                                      args.threads)
-        members.append(member)
-        digests.append(digest)
-        print(f"member {k} (seed {cfg.seed}): sha256 {digest}", flush=True)
-    model = members[0] if len(members) == 1 else PretrainedEnsemble.of(members)
+    model, digests, _ = pretrain_members(
+        series, dataclasses.asdict(corpus), base, net, args.members, work,
+        None if args.checkpoints is None else Path(args.checkpoints), args.threads,
+        log=lambda line: print(line, flush=True))
     meta = {"corpus": dataclasses.asdict(corpus), "train": dataclasses.asdict(base),
-            "members": [{"seed": base.seed + k, "sha256": d} for k, d in enumerate(digests)],
+            "members": members_record(base, digests),
             "torch": torch.__version__, "threads": args.threads}
     digest = save_weights(model, args.output, meta)
     cpu = time.process_time() - start_cpu
-    print(f"corpus {corpus.n_series} series in {corpus_s:.0f} s; {len(members)} member(s) of"
+    print(f"corpus {corpus.n_series} series in {corpus_s:.0f} s; {len(digests)} member(s) of"
           f" {base.steps} steps; CPU {cpu:.0f} s (members read from {work} are not"
           f" counted), wall {time.perf_counter() - start:.0f} s")
     print(f"wrote {args.output}; sha256 {digest}")

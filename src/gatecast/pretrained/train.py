@@ -24,7 +24,8 @@ from gatecast.checks import whole_number
 from gatecast.errors import ConfigError, DataError
 from gatecast.pretrained.network import NetConfig, PretrainedNet, quantile_loss
 from gatecast.training.config import TrainerConfig
-from gatecast.training.trainer import Batch, train
+from gatecast.training.distributed import train_rank
+from gatecast.training.trainer import Batch
 
 #: Virtual windows per series in one pass (a window is drawn afresh for each index).
 WINDOWS_PER_SERIES = 64
@@ -68,13 +69,15 @@ class PretrainConfig:
         if not (self.lr > 0 and self.weight_decay >= 0 and self.clip_norm > 0):
             raise ConfigError("lr and clip_norm must be > 0 and weight_decay >= 0")
 
-    def trainer(self) -> TrainerConfig:
+    def trainer(self, threads: int | None = None) -> TrainerConfig:
+        """The trainer's config; ``threads`` fixes torch's threads on the CPU (else chosen
+        from the work and the free cores, which makes the weights depend on the machine)."""
         return TrainerConfig(
             optimizer="adamw", lr=self.lr, weight_decay=self.weight_decay, schedule="cosine",
             epochs=self.epochs, steps_per_epoch=math.ceil(self.steps / self.epochs),
             batch_size=self.batch_size, keep_initial=False, clip_norm=self.clip_norm,
             seed=self.seed, device=self.device, checkpoint_dir=self.checkpoint_dir,
-            resume=self.resume)
+            resume=self.resume, threads=threads)
 
 
 class CorpusWindows:
@@ -152,14 +155,18 @@ def frame_series(frame: pd.DataFrame, season_length: int | None = None
 def pretrain(series: Sequence[tuple[np.ndarray, int]], cfg: PretrainConfig,
              net_cfg: NetConfig | None = None, net: PretrainedNet | None = None,
              on_epoch: Callable[[dict[str, float]], None] | None = None,
-             ) -> tuple[PretrainedNet, pd.DataFrame]:
+             threads: int | None = None) -> tuple[PretrainedNet, pd.DataFrame]:
     """Pretrain a network (a new one from ``net_cfg``, or continue ``net``) on ``series``;
-    returns it (eval mode) and the trainer's per-epoch history."""
+    returns it (eval mode) and the trainer's per-epoch history. ``threads`` fixes torch's
+    threads (:meth:`PretrainConfig.trainer`). Inside a torch.distributed group (``gatecast
+    pretrain --processes P``, torchrun) this process trains as its rank: every rank builds
+    the same initial network from the seed and draws the windows of its shard of each
+    step's indices."""
     if net is None:
         torch.manual_seed(cfg.seed)
         net = PretrainedNet(net_cfg or NetConfig())
     source = CorpusWindows(series, net.cfg.horizon, cfg.min_context, net.cfg.max_context,
                            cfg.seed)
-    result = train(net, quantile_loss(net.cfg.quantiles), source, cfg.trainer(),
-                   on_epoch=on_epoch)
+    result = train_rank(net, quantile_loss(net.cfg.quantiles), source, cfg.trainer(threads),
+                        on_epoch=on_epoch)
     return net, result.history

@@ -14,6 +14,9 @@ Three ways to run a recurrent forecaster's training as a data-parallel group:
 - Inside a group someone else set up (Ray Train's ``TorchTrainer``): ``fit`` sees the
   initialised process group and trains as its rank.
 
+:func:`spawn` runs any picklable rank function on ``N`` local processes (``spawn_fit`` for
+the forecasters, ``gatecast pretrain --processes P`` for pretraining).
+
 The effective batch is ``N * batch_size`` (each rank draws ``batch_size`` windows per step).
 A given seed and ``N`` give the same weights every time: the batch order is a function of
 (seed, epoch), the initial weights of the seed, and the all-reduce of two CPU ranks is exact.
@@ -30,7 +33,7 @@ import os
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +120,13 @@ def rank_config(cfg: TrainerConfig) -> TrainerConfig:
 
 
 def train_rank(net: nn.Module, loss_fn: LossFn, source: BatchSource, cfg: TrainerConfig,
-               val_source: BatchSource | None = None) -> TrainResult:
+               val_source: BatchSource | None = None,
+               on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
     """:func:`~gatecast.training.trainer.train`, as this process's rank when in a group."""
     if not in_group():
-        return train(net, loss_fn, source, cfg, val_source)
+        return train(net, loss_fn, source, cfg, val_source, on_epoch=on_epoch)
     return train(net, loss_fn, source, rank_config(cfg), val_source,
-                 rank=dist.get_rank(), world_size=dist.get_world_size())
+                 rank=dist.get_rank(), world_size=dist.get_world_size(), on_epoch=on_epoch)
 
 
 # -- starting N local processes ---------------------------------------------------------------
@@ -137,9 +141,9 @@ def _loopback_interface() -> str | None:
     return next((n for n in ("lo", "lo0") if n in names), None)
 
 
-def _rank_main(rank: int, world: int, port: int, threads: int, model: Any, data: Any,
-               static: Any, out: str) -> None:
-    """One spawned rank: join the loopback group, fit, rank 0 saves the fitted model."""
+def _rank_main(rank: int, world: int, port: int, threads: int, device: str,
+               work: Callable[[int, Path], None], out: str) -> None:
+    """One spawned rank: join the loopback group and run ``work(rank, out)``."""
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
                       LOCAL_WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port), **{ENV_BUDGET: str(threads)})
@@ -148,10 +152,8 @@ def _rank_main(rank: int, world: int, port: int, threads: int, model: Any, data:
         os.environ.setdefault("GLOO_SOCKET_IFNAME", lo)  # gloo's pairs stay on loopback
     torch.set_num_threads(threads)
     try:
-        join_env_group(model.trainer.device)
-        model.fit(data, static=static, distributed=True)
-        if rank == 0:
-            model.save(Path(out) / "model")
+        join_env_group(device)
+        work(rank, Path(out))
         dist.barrier()
     except GatecastError as exc:
         # Rebuilt as the same one-line error in the parent (a traceback would be lost there).
@@ -175,20 +177,40 @@ def _raise_rank_error(out: Path, exc: BaseException) -> None:
                        ) from exc
 
 
-def spawn_fit(model: Any, data: Any, static: Any, world: int) -> Any:
-    """Fit ``model`` on ``world`` local processes; load rank 0's result into ``model``."""
+def spawn(work: Callable[[int, Path], None], world: int, device: str, out: Path) -> None:
+    """Run the picklable ``work(rank, out)`` on ``world`` local processes joined in one group
+    (gloo over loopback, NCCL on ``world`` GPUs for a ``cuda``/``auto`` device); a
+    :class:`~gatecast.errors.GatecastError` in a rank is raised here as the same error."""
     import torch.multiprocessing as tmp
 
-    device = model.trainer.device
     _gpus_for(device, world)  # fail here, before starting processes, on a bad device
     threads = worker_threads(world)  # each rank's share of the free cores
+    try:
+        tmp.spawn(_rank_main, args=(world, free_port(), threads, device, work, str(out)),
+                  nprocs=world, join=True)
+    except Exception as exc:  # ProcessRaisedException / ProcessExitedException
+        _raise_rank_error(out, exc)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FitRank:
+    """A rank of :func:`spawn_fit`: fit; rank 0 saves the fitted model into ``out``."""
+
+    model: Any
+    data: Any
+    static: Any
+
+    def __call__(self, rank: int, out: Path) -> None:
+        self.model.fit(self.data, static=self.static, distributed=True)
+        if rank == 0:
+            self.model.save(out / "model")
+
+
+def spawn_fit(model: Any, data: Any, static: Any, world: int) -> Any:
+    """Fit ``model`` on ``world`` local processes; load rank 0's result into ``model``."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gatecast-ddp-") as out:
-        try:
-            tmp.spawn(_rank_main, args=(world, free_port(), threads, model, data, static, out),
-                      nprocs=world, join=True)
-        except Exception as exc:  # ProcessRaisedException / ProcessExitedException
-            _raise_rank_error(Path(out), exc)
+        spawn(_FitRank(model, data, static), world, model.trainer.device, Path(out))
         fitted = type(model).load(Path(out) / "model")
     model.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
     model.fit_seconds_ = time.perf_counter() - start
