@@ -217,10 +217,12 @@ def SARIMA(  # the preset keeps the name users know it by: gc.SARIMA(...)
     decided in ``fit`` from the data's frequency (monthly 12, quarterly 4, ...), where a
     frequency without a season (yearly, integer steps) is an error.
     """
-    m = season_length
-    if m is not None:
-        m = whole_number(m, "season_length", minimum=2, hint=" for SARIMA (for example 12 for"
-                         " monthly data, 7 for daily; for non-seasonal data use ARIMA)")
+    m = check_season_length(season_length)
+    if m is not None and m < 2:
+        raise ConfigError(
+            f"SARIMA needs season_length >= 2 (for example 12 for monthly data, 7 for"
+            f" daily), got {m}; for non-seasonal data use ARIMA"
+        )
     return ARIMA(order, seasonal_order, m, include_mean, include_drift, method,
                  alias=alias, n_jobs=n_jobs, preset="SARIMA")
 
