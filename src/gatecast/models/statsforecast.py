@@ -7,7 +7,11 @@ make for a series (``_new_model``) and how to get a failing series through (``_h
 The adapter keeps one fitted StatsForecast object per series, in a list per partition.
 
 Also here, for every classical model (ARIMA-GARCH too, which composes an ARIMA instead of
-being one): the parameter checks they share. A single series' failure goes through
+being one): the helpers they share (a flag check, forecast arrays, the fitted objects as
+trees for saving); whole numbers are checked by :func:`gatecast.checks.whole_number` and
+season lengths by :func:`gatecast.data.season.check_season_length`, as everywhere. A
+model's ``season_length=None`` is decided in ``fit`` from the data's frequency (see
+:class:`~gatecast.models.base.BaseForecaster`). A single series' failure goes through
 :func:`~gatecast.models.failures.series_call`; the local forecaster's ``fit`` and
 ``forward`` name the series that failed (:mod:`gatecast.models.failures`).
 """
