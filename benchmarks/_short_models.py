@@ -9,9 +9,10 @@ from typing import Any
 
 from statsforecast.models import AutoTheta as _SFAutoTheta
 
+from gatecast.data.season import check_season_length
 from gatecast.errors import ConfigError
 from gatecast.models.registry import accepts, make_model, model_class
-from gatecast.models.statsforecast import StatsForecastModel, check_season_length
+from gatecast.models.statsforecast import StatsForecastModel
 from gatecast.training.config import TrainerConfig
 
 #: --models names, in table order.

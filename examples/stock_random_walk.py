@@ -40,14 +40,15 @@ def main() -> None:
     n_test = n - int(0.7 * n)
     train = slice_frame(sf, np.array([0]), np.array([n - n_test]))
     epochs = 20 if args.small else 200
+    # season_length=1: prices have no weekly cycle (business days would give 5)
     tutorial = gc.LSTM(
-        alias="lstm-minmax", horizon=1, look_back=10, hidden_size=8, num_layers=2,
+        alias="lstm-minmax", season_length=1, horizon=1, look_back=10, hidden_size=8, num_layers=2,
         head_layers=0, transform="minmax", normalize="none", loss="mse", max_steps=0,
         val_size=0, trainer=TrainerConfig(optimizer="adam", lr=1e-2, schedule="none",
                                           epochs=epochs,
                                           batch_size=100_000, seed=args.seed, device="cpu"))
     changes = gc.LSTM(
-        alias="lstm-diff", horizon=1, look_back=10, hidden_size=8, num_layers=2,
+        alias="lstm-diff", season_length=1, horizon=1, look_back=10, hidden_size=8, num_layers=2,
         head_layers=0, transform="diff", loss="mse", val_size=0,
         max_steps=50 if args.small else 600,
         trainer=TrainerConfig(seed=args.seed, device="cpu"))

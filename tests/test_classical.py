@@ -299,21 +299,21 @@ def test_garch_t_innovations_give_finite_asymmetric_free_intervals() -> None:
         lambda: ARIMA(order=(1, 0)),
         lambda: ARIMA(order=(1.5, 0, 0)),
         lambda: ARIMA(order=(True, 0, 0)),
-        lambda: ARIMA(seasonal_order=(1, 0, 0)),  # seasonal terms without a season
+        lambda: ARIMA(seasonal_order=(1, 0, 0), season_length=1),  # no season for them
         lambda: ARIMA(season_length=0),
         lambda: ARIMA(method="OLS"),
         lambda: ARIMA(include_mean="no"),
         lambda: ARIMA(order=(0, 2, 1), include_drift=True),
-        lambda: SARIMA(),  # season_length is required
         lambda: SARIMA(season_length=1),
+        lambda: SARIMA(season_length=12.5),
         lambda: AutoARIMA(season_length=-3),
-        lambda: AutoARIMA(D=1),
+        lambda: AutoARIMA(D=1, season_length=1),
         lambda: AutoARIMA(max_p=-1),
         lambda: AutoARIMA(approximation="yes"),
         lambda: AutoARIMA(stepwise=None),
         lambda: ETS(model="XYZ"),
         lambda: ETS(model="AA"),
-        lambda: ETS(model="AAA"),  # seasonal model, season_length 1
+        lambda: ETS(model="AAA", season_length=1),  # seasonal model without a season
         lambda: ETS(model="ANN", damped=True),
         lambda: ETS(model="ANM", season_length=12),
         lambda: ETS(model="MMA", season_length=12),
@@ -342,9 +342,9 @@ def test_sarima_error_says_what_season_length_to_use() -> None:
         (lambda: ARIMA(order=(2, 0, 1)), 6),
         (lambda: AutoARIMA(season_length=12), 24),
         (lambda: ETS(model="AAA", season_length=12), 23),
-        (lambda: ETS(), 6),
-        (lambda: Theta(), 4),
-        (lambda: ARIMAGARCH(), 20),
+        (lambda: ETS(season_length=1), 6),
+        (lambda: Theta(season_length=1), 4),
+        (lambda: ARIMAGARCH(season_length=1), 20),
     ],
 )
 def test_too_short_series_is_named(make: Callable[[], LocalForecaster], short: int) -> None:

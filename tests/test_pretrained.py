@@ -15,9 +15,10 @@ from safetensors.torch import load_file
 import gatecast as gc
 from gatecast.cli.main import main
 from gatecast.data.freq import parse_freq
+from gatecast.data.season import season_of
 from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import load
-from gatecast.models.pretrained import Pretrained, season_of
+from gatecast.models.pretrained import Pretrained
 from gatecast.pretrained.corpus import (
     RECIPE_CORPUS,
     CorpusSpec,
@@ -88,10 +89,13 @@ def test_levels_beyond_the_quantiles_are_refused(data: pd.DataFrame) -> None:
 def test_season_length_comes_from_the_frequency(data: pd.DataFrame) -> None:
     assert Pretrained().fit(data).season_length_ == 12
     assert Pretrained(season_length=4).fit(data).season_length_ == 4
+    # the one table of gatecast.data.season, which the runs use too
     table = {"h": 24, "30min": 48, "D": 7, "B": 5, "W": 52, "MS": 12, "QS": 4, "YS": 1,
-             "2h": 1}
-    assert {f: season_of(parse_freq(f)) for f in table} == table
-    assert season_of(1) == 1
+             "2h": 12, "15min": 96, "min": 60, "SMS": 24}
+    assert {f: season_of(parse_freq(f))[0] for f in table} == table
+    assert season_of(1)[0] == 1
+    hourly2 = seasonal_frame(n_series=1, length=60, m=12, freq="2h")
+    assert Pretrained().fit(hourly2).season_length_ == 12
 
 
 def test_finetune_changes_the_forecast_and_is_seeded() -> None:

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from gatecast.checks import whole_number
 from gatecast.classify.data import (
     check_labels,
     check_sequences,
@@ -116,9 +117,7 @@ class SequenceClassifier:
         v = self.val_size
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0.0 <= v < 1.0:
             raise ConfigError(f"val_size is a fraction in [0, 1), got {v!r}")
-        s = self.shift_augment
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-            raise ConfigError(f"shift_augment must be a whole number >= 0, got {s!r}")
+        self.shift_augment = whole_number(self.shift_augment, "shift_augment", minimum=0)
         # the network config checks the remaining sizes now rather than deep inside fit
         self._net_config(1, 2)
 

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gatecast.checks import whole_number
 from gatecast.errors import ConfigError
 from gatecast.nn import CELLS, make_rnn
 
@@ -49,10 +50,8 @@ class SequenceNetConfig:
             raise ConfigError(f"unknown cell {self.cell!r}; use {', '.join(CELLS)}")
         minimum = {"input_size": 1, "n_classes": 2, "hidden_size": 1, "num_layers": 1}
         for name, low in minimum.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise ConfigError(f"{name} must be a whole number >= {low}, got {value!r}")
-            setattr(self, name, int(value))  # numpy ints would break json.dumps
+            # an int: numpy ints would break json.dumps
+            setattr(self, name, whole_number(getattr(self, name), name, minimum=low))
         if not isinstance(self.bidirectional, bool):
             raise ConfigError(f"bidirectional must be True or False, got {self.bidirectional!r}")
         d = self.dropout

@@ -28,15 +28,24 @@ data a weekly one (168); the shorter cycle is the one every seasonal model can f
 The run's season length sets the seasonal-naive baseline, the MASE/MSIS scale and the
 diagnostics, so scores never depend on which models were chosen. A model built with its
 own ``season_length`` keeps it for its own fit; models the run builds (the CLI,
-``make_model`` with the run's value) get the run's.
+``make_model`` with the run's value) and models that leave their season to the data
+(``season_length=None``, the default) get the run's.
+
+A model fitted outside a run with ``season_length=None`` decides it the same way from the
+frequency of the data it is fitted on (:func:`model_season`), keeps it as
+``season_length_`` and says it on the ``gatecast`` logger (level INFO).
 """
 
 from __future__ import annotations
+
+import logging
 
 import pandas as pd
 from pandas.tseries import offsets
 
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
+
+log = logging.getLogger(__name__)
 
 _CALENDARS: tuple[tuple[tuple[type, ...], int, str], ...] = (
     ((offsets.YearBegin, offsets.YearEnd, offsets.BYearBegin, offsets.BYearEnd), 1, "yearly"),
@@ -81,6 +90,14 @@ def season_of(freq: pd.DateOffset | int | None) -> tuple[int, str]:
     return 1, freq.freqstr
 
 
+def check_season_length(season_length: int | None) -> int | None:
+    """A model's ``season_length`` parameter: a whole number in ``[1, MAX_SEASON_LENGTH]``,
+    or ``None`` (decided in ``fit`` from the data's frequency)."""
+    if season_length is None:
+        return None
+    return whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
+
+
 def resolve_season_length(season_length: int | None, freq: pd.DateOffset | int | None) -> int:
     """The run's season length: the one given (checked), else the one of the frequency."""
     if season_length is None:
@@ -101,3 +118,20 @@ def decide_season(given: int | None, freq: pd.DateOffset | int | None,
         return 1, "frequency not known yet"
     m, name = season_of(freq)
     return m, f"inferred from {name} data"
+
+
+def model_season(model: str, given: int | None, freq: pd.DateOffset | int) -> int:
+    """The season length a model fits with: ``given`` (checked), else the one of the fitted
+    data's frequency ``freq``, said on the logger at INFO (``model`` names the model)."""
+    m, why = decide_season(given, freq)
+    if given is None:
+        log.info("%s: season length %d (%s; pass season_length= to override)", model, m, why)
+    return m
+
+
+def inferred_note(given: int | None, m: int, freq: pd.DateOffset | int) -> str | None:
+    """How a fitted model's season length ``m`` came about, for ``describe()``:
+    ``"12 (inferred from monthly data)"``; ``None`` when it was given."""
+    if given is not None:
+        return None
+    return f"{m} (inferred from {season_of(freq)[1]} data)"

@@ -88,7 +88,8 @@ def backtest(
             (recurrent) models train and predict in this process.
         season_length: the run's season length for MASE and the diagnostics; ``None``
             infers it from the frequency (monthly 12, hourly 24, ...; see
-            :mod:`gatecast.data.season`). Each model keeps its own ``season_length``.
+            :mod:`gatecast.data.season`). A model given its own ``season_length`` keeps
+            it; one that leaves it to the data (``None``) fits with the run's.
     """
     chosen = resolve_engine(engine)
     if chosen is not None:  # the same backtest with the engine active
@@ -108,9 +109,10 @@ def backtest(
         raise ConfigError("give at least one model to backtest")
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
     season = resolve_season_length(season_length, sf.freq)  # decided once for the run
-    # a registry name ("ets") is built with the run's season length and horizon
-    models = [make_model(m, season_length=season, horizon=h) if isinstance(m, str) else m
-              for m in models]
+    # a registry name ("ets") is built with the run's season length and horizon; a model
+    # that leaves its season to the data gets the run's, so the two cannot differ
+    models = [make_model(m, season_length=season, horizon=h) if isinstance(m, str) else
+              m.with_season(season) if hasattr(m, "with_season") else m for m in models]
     names = [_model_name(m) for m in models]
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")

@@ -190,7 +190,8 @@ def compare(
     the data's frequency (monthly 12, quarterly 4, hourly 24, ...; the table is in
     :mod:`gatecast.data.season`). It sets the seasonal-naive baseline, the MASE/MSIS scale
     and the diagnostics, and is kept on the result (``result.season_length``). A model
-    built with its own ``season_length`` keeps it for its fit; the scores use the run's.
+    built with its own ``season_length`` keeps it for its fit (the scores use the run's);
+    a model that leaves it to the data (``season_length=None``) fits with the run's.
     """
     metrics = check_metrics(metrics)
     n_windows = whole_number(n_windows, "n_windows", maximum=MAX_WINDOWS)

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from gatecast.checks import whole_number
 from gatecast.errors import ConfigError, DataError, NotFittedError
 from gatecast.grid.data import (
     FrameWindows,
@@ -50,11 +51,6 @@ from gatecast.training.trainer import resolve_device, train
 
 LOSSES = ("bce", "mse")
 PREDICT_BATCH = 64
-
-
-def _whole(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
 
 
 def context_windows(context: Any, look_back: int, frame_shape: tuple[int, ...], name: str
@@ -102,8 +98,8 @@ class GridForecaster:
     def __post_init__(self) -> None:
         if isinstance(self.trainer, dict):
             self.trainer = TrainerConfig(**self.trainer)
-        _whole("horizon", self.horizon)
-        _whole("look_back", self.look_back)
+        self.horizon = whole_number(self.horizon, "horizon")
+        self.look_back = whole_number(self.look_back, "look_back")
         if self.loss not in LOSSES:
             raise ConfigError(f"unknown loss {self.loss!r}; use {', '.join(LOSSES)}")
         if not 0 <= self.val_fraction < 1:
@@ -268,7 +264,7 @@ class ConvLSTMForecaster(GridForecaster):
             self.hidden_channels = (self.hidden_channels,)
         self.hidden_channels = tuple(self.hidden_channels)
         if self.patch_size is not None:
-            _whole("patch_size", self.patch_size)
+            self.patch_size = whole_number(self.patch_size, "patch_size")
         # fail at construction on bad widths or kernel (frame size checked in fit)
         ConvLSTMConfig(1, (1, 1), self.horizon, self.hidden_channels, self.kernel_size)
 
@@ -309,8 +305,8 @@ class FCLSTMForecaster(GridForecaster):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _whole("hidden_size", self.hidden_size)
-        _whole("num_layers", self.num_layers)
+        self.hidden_size = whole_number(self.hidden_size, "hidden_size")
+        self.num_layers = whole_number(self.num_layers, "num_layers")
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}; use {', '.join(CELLS)}")
 
@@ -332,8 +328,8 @@ class CopyLastFrame:
     alias: str | None = None
 
     def __post_init__(self) -> None:
-        _whole("horizon", self.horizon)
-        _whole("look_back", self.look_back)
+        self.horizon = whole_number(self.horizon, "horizon")
+        self.look_back = whole_number(self.look_back, "look_back")
 
     @property
     def name(self) -> str:

@@ -18,12 +18,14 @@ import numpy as np
 from safetensors.numpy import save_file
 
 from gatecast._version import __version__
+from gatecast.checks import MAX_SEASON_LENGTH
 from gatecast.data.freq import Freq, parse_freq, stamps_from_text, stamps_to_text
 from gatecast.errors import ConfigError
 from gatecast.io.model_file import (
     CONFIG,
     FORMAT,
     WEIGHTS,
+    bounded,
     expect_type,
     fail,
     read_arrays,
@@ -149,17 +151,27 @@ def unflatten(skeleton: Any, arrays: dict[str, np.ndarray],
 
 
 def series_meta(model: Any) -> dict[str, Any]:
-    """The fitted series' ids, frequency and last timestamps, as JSON."""
-    return {
+    """The fitted series' ids, frequency and last timestamps (and the season length the fit
+    used, for a model that takes one), as JSON."""
+    meta = {
         "series": np.asarray(model.series_, dtype=object).tolist(),
         "freq": freq_to_json(model.freq_),
         "last_ds": ds_to_json(model.last_ds_),
     }
+    if getattr(model, "season_length_", None) is not None:
+        meta["season_length"] = int(model.season_length_)
+    return meta
 
 
 def restore_series_meta(model: Any, fitted: dict[str, Any], file: Path | None = None) -> None:
-    """Inverse of :func:`series_meta`: set ``series_``, ``freq_`` and ``last_ds_``."""
+    """Inverse of :func:`series_meta`: set ``series_``, ``freq_``, ``last_ds_`` and, for a
+    model that takes a season length, ``season_length_`` (files written before it was
+    stored hold it in the parameters)."""
     where = file or Path(CONFIG)
+    season = fitted.get("season_length", getattr(model, "season_length", None))
+    if season is not None:
+        model.season_length_ = bounded(season, "season_length", where, MAX_SEASON_LENGTH,
+                                       minimum=1)
     series = expect_type(fitted["series"], list, "series", where)
     last = expect_type(fitted["last_ds"], list, "last_ds", where)
     if len(series) != len(last) or not all(isinstance(s, (str, int, float)) for s in series):
@@ -195,7 +207,8 @@ def load_local(path: str | Path) -> Any:
     with reading(path):
         cls, params, fitted, arrays = read_model(path)
         file = Path(path) / CONFIG
-        if set(fitted) != {"series", "freq", "last_ds", "lengths", "states"}:
+        if set(fitted) - {"season_length"} != {"series", "freq", "last_ds", "lengths",
+                                                "states"}:
             raise fail(file, f"holds a {cls.__name__}, whose fitted keys differ from"
                        f" {sorted(fitted)[:6]}")
         model = cls(**params)

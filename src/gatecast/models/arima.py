@@ -31,14 +31,11 @@ from statsforecast.models import ARIMA as _SFArima
 from statsforecast.models import AutoARIMA as _SFAutoArima
 
 from gatecast.catalog import preset
+from gatecast.checks import whole_number
+from gatecast.data.season import check_season_length
 from gatecast.errors import ConfigError
 from gatecast.models.failures import SeriesFitError, series_call
-from gatecast.models.statsforecast import (
-    StatsForecastModel,
-    check_flag,
-    check_season_length,
-    check_whole,
-)
+from gatecast.models.statsforecast import StatsForecastModel, check_flag
 
 ARIMA_METHODS: tuple[str, ...] = ("CSS-ML", "ML", "CSS")
 #: Presets an ARIMA may have been built by (their name is its default output name).
@@ -54,21 +51,23 @@ def check_order(name: str, value: Any) -> tuple[int, int, int]:
         items = ()
     if len(items) != 3:
         raise ConfigError(f"{name} must be three whole numbers (p, d, q), got {value!r}")
-    p, d, q = (check_whole(f"{name} entry", v) for v in items)
+    p, d, q = (whole_number(v, f"{name} entry", minimum=0) for v in items)
     return p, d, q
 
 
 def check_seasonal_spec(
     order: Any, seasonal_order: Any, season_length: Any
-) -> tuple[tuple[int, int, int], tuple[int, int, int], int]:
-    """Validate ``(p, d, q)``, ``(P, D, Q)`` and ``m`` together: a seasonal part needs m >= 2."""
+) -> tuple[tuple[int, int, int], tuple[int, int, int], int | None]:
+    """Validate ``(p, d, q)``, ``(P, D, Q)`` and ``m`` together: a seasonal part needs m >= 2
+    (``m=None``: decided in ``fit`` from the data's frequency, checked then)."""
     order = check_order("order", order)
     seasonal_order = check_order("seasonal_order", seasonal_order)
     season_length = check_season_length(season_length)
-    if any(seasonal_order) and season_length < 2:
+    if any(seasonal_order) and season_length is not None and season_length < 2:
         raise ConfigError(
             f"seasonal_order={seasonal_order} needs season_length >= 2 (for example 12"
-            " for monthly data); set season_length or use seasonal_order=(0, 0, 0)"
+            f" for monthly data), got {season_length} (given, or inferred from the data's"
+            " frequency); set season_length or use seasonal_order=(0, 0, 0)"
         )
     return order, seasonal_order, season_length
 
@@ -134,14 +133,16 @@ class ARIMA(StatsForecastModel):
     ``d + D <= 1`` (a drift with two differences would be a quadratic trend). ``method`` is
     ``"CSS-ML"`` (CSS starting values, then maximum likelihood; retried as ``"ML"`` when the
     CSS start is non-stationary and the search fails, see :func:`fit_arima`), ``"ML"`` or
-    ``"CSS"``. Needs :func:`arima_min_length` points per series. ``preset`` names the
+    ``"CSS"``. ``season_length=None`` (default): decided in ``fit`` from the data's frequency
+    (monthly 12, ...), kept as ``season_length_``; it matters only with a seasonal order.
+    Needs :func:`arima_min_length` points per series. ``preset`` names the
     preset that built the model (``"SARIMA"``, see :data:`SARIMA`), which is then its
     default output name.
     """
 
     order: tuple[int, int, int] = (1, 0, 0)
     seasonal_order: tuple[int, int, int] = (0, 0, 0)
-    season_length: int = 1
+    season_length: int | None = None
     include_mean: bool = True
     include_drift: bool = False
     method: str = "CSS-ML"
@@ -168,8 +169,8 @@ class ARIMA(StatsForecastModel):
 
     def min_length(self) -> int:
         return arima_min_length(
-            self.order, self.seasonal_order, self.season_length,
-            self.include_mean, self.include_drift,
+            self.order, self.seasonal_order, self._season(), self.include_mean,
+            self.include_drift,
         )
 
     def _new_model(self, method: str | None = None) -> _SFArima:
@@ -212,15 +213,17 @@ def SARIMA(  # the preset keeps the name users know it by: gc.SARIMA(...)
     ARIMA(0,1,1)(0,1,1)_m and is named ``SARIMA``.
 
     ``(1 - B)(1 - B^m) y_t = (1 + theta B)(1 + Theta B^m) eps_t`` (Box & Jenkins' model for
-    the airline passengers). ``season_length`` (``m``) is required and must be >= 2.
+    the airline passengers). ``season_length`` (``m``) must be >= 2; ``None`` (default):
+    decided in ``fit`` from the data's frequency (monthly 12, quarterly 4, ...), where a
+    frequency without a season (yearly, integer steps) is an error.
     """
-    m = season_length
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
+    m = check_season_length(season_length)
+    if m is not None and m < 2:
         raise ConfigError(
             f"SARIMA needs season_length >= 2 (for example 12 for monthly data, 7 for"
-            f" daily), got {m!r}; for non-seasonal data use ARIMA"
+            f" daily), got {m}; for non-seasonal data use ARIMA"
         )
-    return ARIMA(order, seasonal_order, int(m), include_mean, include_drift, method,
+    return ARIMA(order, seasonal_order, m, include_mean, include_drift, method,
                  alias=alias, n_jobs=n_jobs, preset="SARIMA")
 
 
@@ -233,12 +236,15 @@ class AutoARIMA(StatsForecastModel):
     stepwise from ARIMA(2,d,2)(1,D,1) or over the whole grid (``stepwise=False``).
     ``approximation=None`` uses CSS during the search when ``n > 150`` or ``m > 12``.
 
+    ``season_length=None`` (default): decided in ``fit`` from the data's frequency (monthly
+    12, quarterly 4, ...), kept as ``season_length_``.
+
     Minimum length: ``2 m + 1`` for ``m > 1`` (the seasonal-differencing test needs two full
     seasons; below that the search silently drops the seasonal part), else 4; at least
     ``d + D m + 3`` when ``d``/``D`` are fixed.
     """
 
-    season_length: int = 1
+    season_length: int | None = None
     d: int | None = None
     D: int | None = None
     max_p: int = 5
@@ -251,16 +257,17 @@ class AutoARIMA(StatsForecastModel):
     def __post_init__(self) -> None:
         self.season_length = check_season_length(self.season_length)
         if self.d is not None:
-            self.d = check_whole("d", self.d)
+            self.d = whole_number(self.d, "d", minimum=0)
         if self.D is not None:
-            self.D = check_whole("D", self.D)
-            if self.D > 0 and self.season_length < 2:
+            self.D = whole_number(self.D, "D", minimum=0)
+            if self.D > 0 and self.season_length is not None and self.season_length < 2:
                 raise ConfigError(
-                    f"D={self.D} (seasonal differencing) needs season_length >= 2; set"
-                    " season_length or leave D=None"
+                    f"D={self.D} (seasonal differencing) needs season_length >= 2, got"
+                    f" {self.season_length} (given, or inferred from the data's frequency);"
+                    " set season_length or leave D=None"
                 )
         for name in ("max_p", "max_q", "max_P", "max_Q"):
-            setattr(self, name, check_whole(name, getattr(self, name)))
+            setattr(self, name, whole_number(getattr(self, name), name, minimum=0))
         self.stepwise = check_flag("stepwise", self.stepwise)
         if self.approximation is not None and not isinstance(self.approximation, bool):
             raise ConfigError(
@@ -268,7 +275,7 @@ class AutoARIMA(StatsForecastModel):
             )
 
     def min_length(self) -> int:
-        m = self.season_length
+        m = self._season()
         base = 2 * m + 1 if m > 1 else 4
         return max(base, (self.d or 0) + (self.D or 0) * m + 3)
 

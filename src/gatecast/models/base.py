@@ -25,6 +25,7 @@ from scipy.stats import norm
 from gatecast.checks import MAX_HORIZON, MAX_QUANTILES, check_forecast_memory, whole_number
 from gatecast.data.freq import Freq, future_ds
 from gatecast.data.grouped import GroupedArray
+from gatecast.data.season import inferred_note, model_season
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine.local import (
     Engine,
@@ -148,11 +149,51 @@ class BaseForecaster:
         return {}
 
     def describe(self) -> str:
-        """One line: the model's name and what its fit chose (see :meth:`choices`)."""
+        """One line: the model's name and what its fit chose (see :meth:`choices`), the
+        season length first when the fit inferred it from the data's frequency."""
         if not self._is_fitted():
             return f"{self.name}: not fitted"
         parts = [f"{key} {value}" for key, value in self.choices().items()]
+        m = getattr(self, "season_length_", None)
+        if m is not None:
+            note = inferred_note(self.season_length, m, self.freq_)
+            parts = ([f"season length {note}"] if note else []) + parts
         return f"{self.name}: " + ("; ".join(parts) if parts else "fitted")
+
+    # -- the season length: given, else decided in ``fit`` from the data's frequency ------
+    def _takes_season(self) -> bool:
+        return "season_length" in self.get_params()
+
+    def _season(self) -> int:
+        """The season length in force: the given one, else the fitted ``season_length_``
+        (1 before a fit that leaves it to the data)."""
+        given = getattr(self, "season_length", None)
+        return given if given is not None else getattr(self, "season_length_", 1)
+
+    def with_season(self, m: int) -> Self:
+        """This model as a run with season length ``m`` fits it: an unfitted copy with
+        ``season_length=m`` when it leaves its season to the data, else itself."""
+        leaves_it = self._takes_season() and self.season_length is None
+        return self._kernel(m) if leaves_it else self
+
+    def _kernel(self, m: int | None = None) -> Self:
+        """An unfitted copy whose ``season_length`` is ``m`` (default: the fitted one):
+        what the fit's and the forecasts' numeric work runs on."""
+        m = getattr(self, "season_length_", None) if m is None else m
+        if m is None:
+            return self.clone()
+        return type(self)(**{**self.get_params(), "season_length": m})
+
+    def _fit_frame(self, data: Any) -> tuple[Self, SeriesFrame, int | None]:
+        """``(kernel, frame, season length)`` for a fit on ``data``: the season length
+        settled from the frame's frequency first (``None`` for models without one), then
+        every series checked for the kernel's ``min_length()`` points."""
+        if not self._takes_season():
+            return self.clone(), self._validated(data), None
+        sf = data if isinstance(data, SeriesFrame) else validate(data)
+        m = model_season(self.name, self.season_length, sf.freq)
+        kernel = self._kernel(m)
+        return kernel, kernel._validated(sf), m
 
     def _is_fitted(self) -> bool:
         try:
@@ -227,7 +268,7 @@ class LocalForecaster(BaseForecaster):
     # -- protocol ---------------------------------------------------------------------
     def fit(self, data: Any) -> Self:
         """Fit on a long frame (pandas/polars/path/:class:`SeriesFrame`)."""
-        sf = self._validated(data)
+        kernel, sf, season = self._fit_frame(data)
         engine = self._engine()
         parts = split_positions(sf.n_series, engine.n_partitions(sf.n_series))
         ga = sf.grouped()
@@ -235,8 +276,10 @@ class LocalForecaster(BaseForecaster):
         labels = [describe_series(sf.ids[p]) for p in parts]
         start = time.perf_counter()
         with failures_named(sf):
-            self.states_ = engine.map(self.clone()._fit_partition, chunks, labels)
+            self.states_ = engine.map(kernel._fit_partition, chunks, labels)
         self.fit_seconds_ = time.perf_counter() - start
+        if season is not None:
+            self.season_length_ = season
         self.partitions_ = parts
         self.series_ = sf.ids
         self.freq_ = sf.freq
@@ -256,7 +299,7 @@ class LocalForecaster(BaseForecaster):
         wanted = None if ids is None else fitted_positions(self.series_, ids)
         check_forecast_memory(len(self.series_), h, len(levels))
         labels = [describe_series(self.series_[p]) for p in self.partitions_]
-        results = self._engine().map(_PredictCall(self.clone(), h, levels), self.states_,
+        results = self._engine().map(_PredictCall(self._kernel(), h, levels), self.states_,
                                      labels)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
@@ -297,7 +340,7 @@ class LocalForecaster(BaseForecaster):
                                                           strict=True)]
         labels = [describe_series(self.series_[p]) for p in self.partitions_]
         with failures_named(sf):
-            results = self._engine().map(_ForwardCall(self.clone(), h, levels), items,
+            results = self._engine().map(_ForwardCall(self._kernel(), h, levels), items,
                                          labels)
         mean, intervals = _gather(results, self.partitions_, len(self.series_), h, levels)
         return forecast_frame(

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
+from gatecast.data.season import check_season_length
 from gatecast.models.base import Intervals, LocalForecaster, normal_intervals
 from gatecast.models.kernels.decompose import seasonal_indices
 
@@ -33,10 +33,6 @@ def _residual_sd(ga: GroupedArray, lag: int, ddof: int = 0) -> np.ndarray:
                 r = r - r.mean()
             out[i] = np.sqrt(np.sum(r**2) / (r.size - ddof))
     return out
-
-
-def _check_season(season_length: int) -> int:
-    return whole_number(season_length, "season_length", maximum=MAX_SEASON_LENGTH)
 
 
 @dataclasses.dataclass
@@ -58,16 +54,20 @@ class Naive(LocalForecaster):
 
 @dataclasses.dataclass
 class SeasonalNaive(LocalForecaster):
-    """Repeat the last season: ``y_{T+h} = y_{T+h-m(k+1)}``, ``k = floor((h-1)/m)``."""
+    """Repeat the last season: ``y_{T+h} = y_{T+h-m(k+1)}``, ``k = floor((h-1)/m)``.
 
-    season_length: int = 1
+    ``season_length=None`` (default): decided in ``fit`` from the data's frequency (monthly
+    12, hourly 24, ...; :mod:`gatecast.data.season`), kept as ``season_length_``.
+    """
+
+    season_length: int | None = None
     supports_intervals = True
 
     def __post_init__(self) -> None:
-        self.season_length = _check_season(self.season_length)
+        self.season_length = check_season_length(self.season_length)
 
     def min_length(self) -> int:
-        return self.season_length
+        return self._season()
 
     def _fit_partition(self, ga: GroupedArray) -> dict[str, np.ndarray]:
         m = self.season_length
@@ -142,18 +142,19 @@ class Naive2(LocalForecaster):
     Seasonal indices come from classical multiplicative decomposition and are applied
     only where the M4 90% autocorrelation test at lag ``season_length`` finds seasonality
     (:mod:`gatecast.models.kernels.decompose`). Intervals are the naive ones on the
-    adjusted scale, multiplied by the seasonal index.
+    adjusted scale, multiplied by the seasonal index. ``season_length=None`` (default):
+    decided in ``fit`` from the data's frequency, kept as ``season_length_``.
     """
 
-    season_length: int = 1
+    season_length: int | None = None
     supports_intervals = True
 
     def __post_init__(self) -> None:
-        self.season_length = _check_season(self.season_length)
+        self.season_length = check_season_length(self.season_length)
 
     def min_length(self) -> int:
         # Like seasonal naive: a season longer than the series cannot be estimated.
-        return self.season_length
+        return self._season()
 
     def _fit_partition(self, ga: GroupedArray) -> dict[str, Any]:
         m = self.season_length

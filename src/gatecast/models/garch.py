@@ -39,17 +39,13 @@ import numpy as np
 from arch import arch_model
 from statsmodels.tsa.arima_process import arma2ma
 
+from gatecast.checks import whole_number
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import ConfigError
-from gatecast.models.arima import ARIMA, fit_arima
+from gatecast.models.arima import ARIMA, arima_min_length, fit_arima
 from gatecast.models.base import Intervals, LocalForecaster
 from gatecast.models.failures import SeriesFitError, series_call
-from gatecast.models.statsforecast import (
-    check_whole,
-    fitted_from_tree,
-    fitted_to_tree,
-    forecast_arrays,
-)
+from gatecast.models.statsforecast import fitted_from_tree, fitted_to_tree, forecast_arrays
 
 GARCH_DISTS: tuple[str, ...] = ("normal", "t", "skewt", "ged")
 
@@ -104,7 +100,8 @@ class ARIMAGARCH(LocalForecaster):
     ``order``/``seasonal_order``/``season_length``/``include_mean`` define the ARIMA as in
     :class:`~gatecast.models.arima.ARIMA` (:meth:`mean_model`); ``p >= 1`` ARCH and
     ``q >= 0`` GARCH lags; ``dist`` is the innovation distribution: ``normal``, ``t``,
-    ``skewt`` or ``ged``.
+    ``skewt`` or ``ged``. ``season_length=None`` (default): decided in ``fit`` from the data's
+    frequency, kept as ``season_length_``.
 
     The GARCH is fitted on the ARIMA residuals after the first ``d + D m + p + P m`` (where
     differencing and the conditional AR start leave them near zero), scaled to unit
@@ -118,7 +115,7 @@ class ARIMAGARCH(LocalForecaster):
     order: tuple[int, int, int] = (1, 0, 0)
     p: int = 1
     q: int = 1
-    season_length: int = 1
+    season_length: int | None = None
     dist: str = "normal"
     seasonal_order: tuple[int, int, int] = (0, 0, 0)
     include_mean: bool = True
@@ -127,8 +124,8 @@ class ARIMAGARCH(LocalForecaster):
         arima = self.mean_model()  # checks the ARIMA part exactly as ARIMA does
         self.order, self.seasonal_order = arima.order, arima.seasonal_order
         self.season_length, self.include_mean = arima.season_length, arima.include_mean
-        self.p = check_whole("p (ARCH lags)", self.p, minimum=1)
-        self.q = check_whole("q (GARCH lags)", self.q, minimum=0)
+        self.p = whole_number(self.p, "p (ARCH lags)", minimum=1)
+        self.q = whole_number(self.q, "q (GARCH lags)", minimum=0)
         if self.dist not in GARCH_DISTS:
             raise ConfigError(f"dist must be one of {', '.join(GARCH_DISTS)}, got {self.dist!r}")
 
@@ -139,10 +136,13 @@ class ARIMAGARCH(LocalForecaster):
     def _burn(self) -> int:
         ar_p, d, _ = self.order
         sp, sd, _ = self.seasonal_order
-        return d + sd * self.season_length + ar_p + sp * self.season_length
+        m = self._season()
+        return d + sd * m + ar_p + sp * m
 
     def min_length(self) -> int:
-        return max(self.mean_model().min_length(), self._burn() + MIN_SHORT_GARCH_RESIDUALS)
+        arima = arima_min_length(self.order, self.seasonal_order, self._season(),
+                                 self.include_mean)
+        return max(arima, self._burn() + MIN_SHORT_GARCH_RESIDUALS)
 
     def _hint(self) -> str:
         return "try p=1, q=1, dist='normal', a simpler ARIMA order, or plain ARIMA"
@@ -151,7 +151,7 @@ class ARIMAGARCH(LocalForecaster):
         return [{**st, "arima": fitted_to_tree(st["arima"])} for st in state]
 
     def _state_from_tree(self, tree: Any) -> list[dict[str, Any]]:
-        arima = self.mean_model()
+        arima = self._kernel().mean_model()  # with the fitted season length
         return [{**st, "arima": fitted_from_tree(st["arima"], arima._new_model())}
                 for st in tree]
 

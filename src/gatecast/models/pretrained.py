@@ -22,8 +22,8 @@ from safetensors.torch import load_file, save_file
 
 from gatecast._version import __version__
 from gatecast.checks import MAX_SEASON_LENGTH, whole_number
-from gatecast.data.freq import Freq, parse_freq
-from gatecast.data.freq_infer import infer_freq
+from gatecast.data.freq import parse_freq
+from gatecast.data.season import check_season_length
 from gatecast.errors import ConfigError, DataError
 from gatecast.io.serialize import ds_from_json, ds_to_json
 from gatecast.models.base import (
@@ -44,24 +44,7 @@ from gatecast.pretrained.inference import (
 from gatecast.pretrained.network import build, count_members
 from gatecast.pretrained.store import cached_weights, members_in, net_config
 
-#: Season length by pandas offset type and multiple (the calendar's main cycle).
-FREQ_SEASONS: tuple[tuple[type, int, int], ...] = (
-    (pd.offsets.Minute, 30, 48), (pd.offsets.Hour, 1, 24), (pd.offsets.Day, 1, 7),
-    (pd.offsets.BusinessDay, 1, 5), (pd.offsets.Week, 1, 52), (pd.offsets.MonthBegin, 1, 12),
-    (pd.offsets.MonthEnd, 1, 12), (pd.offsets.QuarterBegin, 1, 4),
-    (pd.offsets.QuarterEnd, 1, 4), (pd.offsets.YearBegin, 1, 1), (pd.offsets.YearEnd, 1, 1),
-)
 MAX_FINETUNE = 100_000
-
-
-def season_of(freq: Freq | None) -> int:
-    """The season length of a frequency (1 for integer steps and other frequencies)."""
-    for kind, n, m in FREQ_SEASONS:
-        if isinstance(freq, kind) and freq.n == n:
-            return m
-    return 1
-
-
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -71,7 +54,7 @@ class Pretrained(BaseForecaster):
     Args:
         season_length: the series' season; ``None``: from the data's frequency (hourly 24,
             half-hourly 48, daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4,
-            yearly and integer steps 1).
+            yearly and integer steps 1; the table of :mod:`gatecast.data.season`).
         weights: a folder of ``config.json`` + ``model.safetensors`` (``gatecast
             pretrain``); ``None``: the weights shipped with gatecast.
         finetune: optimiser steps of fine-tuning on windows of the fitted series (0:
@@ -96,8 +79,7 @@ class Pretrained(BaseForecaster):
     alias: str | None = None
 
     def __post_init__(self) -> None:
-        if self.season_length is not None:
-            whole_number(self.season_length, "season_length", maximum=MAX_SEASON_LENGTH)
+        check_season_length(self.season_length)
         whole_number(self.finetune, "finetune", minimum=0, maximum=MAX_FINETUNE)
         whole_number(self.seed, "seed", minimum=0)
         if self.context is not None:
@@ -116,17 +98,13 @@ class Pretrained(BaseForecaster):
 
     def choices(self) -> dict[str, str]:
         members = count_members(self.net_)
-        return {"network": f"pretrained LSTM, {members} member(s), season length"
-                           f" {self.season_length_}",
+        return {"network": f"pretrained LSTM, {members} member(s)",
                 "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot",
                 "log average": "on (positive series)" if self.log_average else "off"}
 
     def fit(self, data: Any) -> Self:
         """Store the contexts (and fine-tune when ``finetune`` > 0)."""
-        sf = self._validated(data)
-        m = self.season_length
-        if m is None:
-            m = season_of(sf.freq if sf.freq is not None else infer_freq(sf.frame))
+        _, sf, m = self._fit_frame(data)
         base = cached_weights(self.weights)
         ga = sf.grouped()
         keep = max(base.cfg.max_context, 1)

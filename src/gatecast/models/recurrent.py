@@ -100,7 +100,8 @@ class RecurrentForecaster(BaseForecaster):
 
     Window (:class:`~gatecast.models.recurrent_specs.WindowConfig`): ``look_back`` (an int,
     or a tuple of lengths to median-ensemble over), ``horizon``, ``mode`` (``direct`` or
-    ``recursive``), ``season_length``, ``val_size``, ``normalize``, ``transform``.
+    ``recursive``), ``season_length`` (``None``: from the data's frequency, kept as
+    ``season_length_``), ``val_size``, ``normalize``, ``transform``.
     Network (:class:`~gatecast.models.recurrent_specs.NetworkSpec`): ``cell``,
     ``hidden_size``, ``num_layers``, ``dropout``, ``patch_size``, ``head_hidden``,
     ``head_layers``; by default 64, 1, 64, 2 below 20,000 training windows and 128, 2,
@@ -190,7 +191,7 @@ class RecurrentForecaster(BaseForecaster):
         return clone
 
     def min_length(self) -> int:
-        transform, m = self.window.transform, self.window.season_length
+        transform, m = self.window.transform, self._season()
         if transform == AUTO:  # at most a seasonal and a first difference
             return 3 + (m if m > 1 else 0)
         return 2 + (make_pipeline(transform).n_dropped if transform else 0)
@@ -209,10 +210,10 @@ class RecurrentForecaster(BaseForecaster):
             return spawn_fit(self, data, static, distributed)
         if distributed is True:
             join_env_group(self.trainer.device)
-        sf = self._validated(data)
-        prepared = prepare(self, sf, static)
+        work, sf, m = self._fit_frame(data)  # ``work``: this model with the season settled
+        prepared = prepare(work, sf, static)
         start = time.perf_counter()
-        nets, configs, history, n_windows = train_members(self, prepared)
+        nets, configs, history, n_windows = train_members(work, prepared)
         self.fit_seconds_ = time.perf_counter() - start
         self.history_ = history
         self.network_configs_ = configs
@@ -228,8 +229,8 @@ class RecurrentForecaster(BaseForecaster):
                       prepared.covariates is not None, self.window.mode == "recursive",
                       self.levels)
         ga = sf.grouped()
-        self.pretrained_ = (part_of([ga[i] for i in range(sf.n_series)],
-                                    self.window.season_length) if use else None)
+        self.pretrained_ = part_of([ga[i] for i in range(sf.n_series)], m) if use else None
+        self.season_length_ = m
         self.series_ = sf.ids
         self.freq_ = sf.freq
         self.last_ds_ = sf.last_ds()

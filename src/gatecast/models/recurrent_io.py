@@ -111,7 +111,7 @@ def _load(path: Path) -> Any:
     cls, params, fitted, arrays = read_model(path)
     file, weights = path / CONFIG, path / WEIGHTS
     missing = sorted(FITTED - set(fitted))
-    if missing or set(fitted) - FITTED - {"networks", "pretrained"}:
+    if missing or set(fitted) - FITTED - {"networks", "pretrained", "season_length"}:
         raise fail(file, f"holds a {cls.__name__}, not a saved recurrent forecaster"
                    f" (fitted keys {sorted(fitted)[:6]})")
     model = cls(**params)

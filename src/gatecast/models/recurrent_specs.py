@@ -58,7 +58,9 @@ class WindowConfig:
             predicts one step and is fed back ``h`` times, as the tutorials do, so its
             horizon is 1; a ``horizon`` other than 1 is not used (a ``UserWarning`` says
             so; the CLI passes its ``--h`` to every model, so this is not an error).
-        season_length: the series' season (used for defaults and the seasonal skip).
+        season_length: the series' season (used for defaults and the seasonal skip);
+            ``None``: decided in ``fit`` from the data's frequency (monthly 12, hourly 24,
+            ...; :mod:`gatecast.data.season`), kept as the forecaster's ``season_length_``.
         val_size: points held out at the end of every series for early stopping (0: none).
         normalize: per-window ``standard``, ``mean``, ``robust`` or ``none``.
         transform: per-series transform fitted on the training data, e.g. ``"diff"``,
@@ -69,7 +71,7 @@ class WindowConfig:
     look_back: int | tuple[int, ...] | None = None
     horizon: int | None = None
     mode: str = "direct"
-    season_length: int = 1
+    season_length: int | None = None
     val_size: int | None = None
     normalize: str = "standard"
     transform: str | None = None

@@ -46,13 +46,14 @@ from typing import Any
 from statsforecast.models import AutoETS as _SFAutoETS
 from statsforecast.models import Theta as _SFTheta
 
+from gatecast.data.season import check_season_length
 from gatecast.errors import ConfigError
-from gatecast.models.statsforecast import StatsForecastModel, check_season_length
+from gatecast.models.statsforecast import StatsForecastModel
 
 _ERRORS, _TRENDS, _SEASONS = "AMZ", "NAMZ", "NAMZ"
 
 
-def _check_ets_model(model: Any, damped: Any, season_length: int) -> str:
+def _check_ets_model(model: Any, damped: Any, season_length: int | None) -> str:
     if not isinstance(model, str) or len(model) != 3:
         raise ConfigError(
             f"ETS model must be three letters (error, trend, season) such as 'ZZZ' or 'AAN',"
@@ -69,11 +70,11 @@ def _check_ets_model(model: Any, damped: Any, season_length: int) -> str:
         raise ConfigError(f"damped must be None, True or False, got {damped!r}")
     if damped and trend == "N":
         raise ConfigError(f"ETS model {model!r} has no trend to damp; drop damped=True")
-    if season in "AM" and season_length < 2:
+    if season in "AM" and season_length is not None and season_length < 2:
         raise ConfigError(
             f"ETS model {model!r} has a seasonal component but season_length is"
-            f" {season_length}; set season_length (for example 12 for monthly data) or use"
-            f" {model[:2] + 'N'!r}"
+            f" {season_length} (given, or inferred from the data's frequency); set"
+            f" season_length (for example 12 for monthly data) or use {model[:2] + 'N'!r}"
         )
     # The combinations Hyndman et al. exclude as numerically unstable (StatsForecast refuses
     # them too): additive errors with a multiplicative component, and M-M-A.
@@ -94,6 +95,8 @@ class ETS(StatsForecastModel):
     ``model`` is error/trend/season letters from ``N``, ``A``, ``M``, ``Z`` (``Z``: chosen by
     AICc among the allowed ones); ``damped=None`` tries both damped and undamped trends.
     A multiplicative trend is fitted only when asked for explicitly (``'MMN'``...).
+    ``season_length=None`` (default): decided in ``fit`` from the data's frequency (monthly
+    12, quarterly 4, ...; :mod:`gatecast.data.season`), kept as ``season_length_``.
 
     Minimum length: StatsForecast needs ``n > k + 4`` with ``k = 2`` (alpha, level) ``+ 2``
     for an explicit trend ``+ 2`` for an explicit season ``+ 1`` if ``damped=True``; an
@@ -104,7 +107,7 @@ class ETS(StatsForecastModel):
     refuses it (a season of 500 on 144 points is a mistake, not a request for no season).
     """
 
-    season_length: int = 1
+    season_length: int | None = None
     model: str = "ZZZ"
     damped: bool | None = None
 
@@ -116,10 +119,10 @@ class ETS(StatsForecastModel):
         _, trend, season = self.model
         k = 2 + 2 * (trend in "AM") + 2 * (season in "AM") + int(bool(self.damped))
         n = k + 5
+        m = self._season()
         if season in "AM":
-            m = self.season_length
             n = max(2 * m, m + n)
-        return max(n, self.season_length)
+        return max(n, m)
 
     def _chosen(self, fitted: Any) -> str | None:
         return str(fitted.model_["method"])
@@ -143,16 +146,17 @@ class Theta(StatsForecastModel):
     Seasonality is tested and removed only when ``season_length >= 4`` and the series has
     at least two full seasons; otherwise the series is forecast as is. Needs 5 points (three
     for the state initialisation, two for the residual variance behind the intervals) and
-    at least one season (as seasonal naive).
+    at least one season (as seasonal naive). ``season_length=None`` (default): decided in
+    ``fit`` from the data's frequency, kept as ``season_length_``.
     """
 
-    season_length: int = 1
+    season_length: int | None = None
 
     def __post_init__(self) -> None:
         self.season_length = check_season_length(self.season_length)
 
     def min_length(self) -> int:
-        return max(5, self.season_length)
+        return max(5, self._season())
 
     def _new_model(self) -> _SFTheta:
         return _SFTheta(season_length=self.season_length)

@@ -7,7 +7,11 @@ make for a series (``_new_model``) and how to get a failing series through (``_h
 The adapter keeps one fitted StatsForecast object per series, in a list per partition.
 
 Also here, for every classical model (ARIMA-GARCH too, which composes an ARIMA instead of
-being one): the parameter checks they share. A single series' failure goes through
+being one): the helpers they share (a flag check, forecast arrays, the fitted objects as
+trees for saving); whole numbers are checked by :func:`gatecast.checks.whole_number` and
+season lengths by :func:`gatecast.data.season.check_season_length`, as everywhere. A
+model's ``season_length=None`` is decided in ``fit`` from the data's frequency (see
+:class:`~gatecast.models.base.BaseForecaster`). A single series' failure goes through
 :func:`~gatecast.models.failures.series_call`; the local forecaster's ``fit`` and
 ``forward`` name the series that failed (:mod:`gatecast.models.failures`).
 """
@@ -20,7 +24,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from gatecast.checks import MAX_SEASON_LENGTH, whole_number
 from gatecast.data.grouped import GroupedArray
 from gatecast.errors import ConfigError
 from gatecast.models.base import Intervals, LocalForecaster
@@ -28,23 +31,10 @@ from gatecast.models.failures import series_call
 
 
 # -- parameter checks ---------------------------------------------------------------------
-def check_whole(name: str, value: Any, minimum: int = 0) -> int:
-    """A whole number ``>= minimum`` (bools are refused: ``True`` is not an order)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def check_flag(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigError(f"{name} must be True or False, got {value!r}")
     return bool(value)
-
-
-def check_season_length(value: Any, minimum: int = 1) -> int:
-    hint = " (for example 12 for monthly data, 7 for daily)" if minimum > 1 else ""
-    return whole_number(value, "season_length", minimum=minimum, maximum=MAX_SEASON_LENGTH,
-                        hint=hint)
 
 
 def forecast_arrays(n: int, h: int, levels: list[float]) -> tuple[np.ndarray, Intervals]:
@@ -145,7 +135,8 @@ class StatsForecastModel(LocalForecaster):
         return [fitted_to_tree(model) for model in state]
 
     def _state_from_tree(self, tree: Any) -> list[Any]:
-        return [fitted_from_tree(t, self._new_model()) for t in tree]
+        kernel = self._kernel()  # the StatsForecast objects take the fitted season length
+        return [fitted_from_tree(t, kernel._new_model()) for t in tree]
 
     @staticmethod
     def _store(out: dict[str, Any], i: int, mean: np.ndarray, intervals: Intervals) -> None:
