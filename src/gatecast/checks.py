@@ -158,33 +158,45 @@ def check_forecast_memory(n_series: int, h: int, n_levels: int = 0) -> None:
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4, "peephole": 4}
 
 
+def _widths(config: Any, size: str, count: str) -> tuple[int, ...]:
+    """A config's per-layer widths: ``size`` is one width for ``count`` layers or a tuple."""
+    value = getattr(config, size)
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * getattr(config, count)
+
+
 def network_parameters(config: Any) -> int:
     """Parameters of the network a ``NetworkConfig``-like ``config`` describes, counted from
     its sizes without building it: never fewer than the real count and at most a few
     biases per layer more (the cells differ in their bias terms)."""
-    kind, hidden, layers = config.kind, config.hidden_size, config.num_layers
+    kind = config.kind
+    widths = _widths(config, "hidden_size", "num_layers")
+    head = _widths(config, "head_hidden", "head_layers")
     gates = _GATES.get(kind, _GATES.get(config.cell, 4))
 
     def stack(width: int) -> int:
-        first = gates * (width * hidden + hidden * hidden + 2 * hidden) + 3 * hidden
-        return first + (layers - 1) * gates * (2 * hidden * hidden + 2 * hidden + 2)
-
-    def mlp(width: int, out: int, head_layers: int) -> int:
         total = 0
-        for _ in range(head_layers):
-            total += width * config.head_hidden + config.head_hidden
-            width = config.head_hidden
+        for k, hidden in enumerate(widths):
+            extra = 3 * hidden if k == 0 else 2 * gates  # peepholes / spare biases
+            total += gates * (width * hidden + hidden * hidden + 2 * hidden) + extra
+            width = hidden
+        return total
+
+    def mlp(width: int, out: int, hidden: tuple[int, ...]) -> int:
+        total = 0
+        for w in hidden:
+            total += width * w + w
+            width = w
         return total + width * out + out
 
     horizon, outputs = config.horizon, config.n_outputs
     if kind == "mlp":
         width = config.look_back * config.input_size
         return mlp(width + config.static_size + horizon * config.future_size,
-                   horizon * outputs, config.head_layers)
+                   horizon * outputs, head)
     if kind == "seq2seq":
         decoder_in = config.future_size + config.static_size + 16
         return (stack(config.input_size * config.patch_size) + horizon * 16
-                + stack(decoder_in) + mlp(hidden, outputs, 0))
+                + stack(decoder_in) + mlp(widths[-1], outputs, ()))
     width = config.input_size
     conv = 0
     if kind == "cnn-lstm":
@@ -192,9 +204,8 @@ def network_parameters(config: Any) -> int:
         conv = (width * channels * config.conv_kernel + channels
                 + (config.conv_layers - 1) * (channels * channels * config.conv_kernel + channels))
         width = channels
-    head_in = hidden + config.static_size + horizon * config.future_size
-    return conv + stack(width * config.patch_size) + mlp(head_in, horizon * outputs,
-                                                         config.head_layers)
+    head_in = widths[-1] + config.static_size + horizon * config.future_size
+    return conv + stack(width * config.patch_size) + mlp(head_in, horizon * outputs, head)
 
 
 def check_network(config: Any, batch_size: int) -> int:
@@ -212,7 +223,7 @@ def check_network(config: Any, batch_size: int) -> int:
     steps = config.look_back // max(config.patch_size, 1)
     # Per step and layer an LSTM keeps its four gates, cell and hidden state for backprop
     # (about six floats per unit; eight leaves room for the gradients in flight).
-    activations = batch_size * steps * config.hidden_size * config.num_layers * 8
+    activations = batch_size * steps * sum(_widths(config, "hidden_size", "num_layers")) * 8
     check_memory(4.0 * (4 * n + activations), f"training a network with {size}",
                  hint="use a smaller hidden_size, num_layers, look_back or batch_size")
     return n

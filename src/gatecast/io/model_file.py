@@ -89,9 +89,13 @@ def check_sizes(tree: Any, file: Path, where: str = "") -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 name = f"{at}.{key}" if at else str(key)
-                if key in SIZE_LIMITS and isinstance(value, numbers.Number):
+                # a size, or per-layer sizes (hidden_size=[50, 100])
+                sizes = value if isinstance(value, list) else [value]
+                for size in sizes if key in SIZE_LIMITS else ():
+                    if not isinstance(size, numbers.Number):
+                        continue
                     try:
-                        whole_number(value, name, minimum=0, maximum=SIZE_LIMITS[key])
+                        whole_number(size, name, minimum=0, maximum=SIZE_LIMITS[key])
                     except GatecastError as exc:
                         raise fail(file, str(exc)) from exc
                 stack.append((value, name))

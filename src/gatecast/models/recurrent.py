@@ -105,7 +105,11 @@ class RecurrentForecaster(BaseForecaster):
     Network (:class:`~gatecast.models.recurrent_specs.NetworkSpec`): ``cell``,
     ``hidden_size``, ``num_layers``, ``dropout``, ``patch_size``, ``head_hidden``,
     ``head_layers``; by default 64, 1, 64, 2 below 20,000 training windows and 128, 2,
-    128, 1 above (:func:`~gatecast.models.recurrent_defaults.capacity`).
+    128, 1 above (:func:`~gatecast.models.recurrent_defaults.capacity`). ``hidden_size``
+    and ``head_hidden`` also take per-layer widths, ``head_activation`` and
+    ``output_activation`` name activations: ``hidden_size=(50, 100), head_hidden=(64, 32),
+    output_activation="tanh"`` is Keras' LSTM(50) -> LSTM(100) -> Dense(64) -> Dense(32) ->
+    Dense(1, tanh).
     Members (:class:`~gatecast.models.recurrent_specs.EnsembleSpec`): ``skip`` (``None``: a
     plain network and one learning the correction to seasonal naive, median-combined),
     ``ensemble`` (seeds per look-back and skip kind).
@@ -242,8 +246,7 @@ class RecurrentForecaster(BaseForecaster):
         kinds = {0: "plain", 1: "naive skip"}
         members = ", ".join(f"{kinds.get(c.skip_period, f'seasonal skip {c.skip_period}')}"
                             f" look-back {c.look_back}" for c in configs)
-        out = {"networks": f"{cfg.kind} {cfg.hidden_size}x{cfg.num_layers}"
-                           f" (head {cfg.head_hidden}x{cfg.head_layers}): {members}"}
+        out = {"networks": f"{cfg.summary()}: {members}"}
         if self.transform_:
             out["transform"] = self.transform_
         if getattr(self, "pretrained_", None) is not None:

@@ -83,8 +83,9 @@ def batch_size(n_windows: int) -> int:
     return 256 if n_windows < SMALL_DATA else 128
 
 
-def capacity(model: Any, n_windows: int) -> tuple[int, int, int, int]:
-    """(hidden_size, num_layers, head_hidden, head_layers): set ones, else sized to the data.
+def capacity(model: Any, n_windows: int) -> tuple[Any, int | None, Any, int | None]:
+    """(hidden_size, num_layers, head_hidden, head_layers): set ones, else sized to the data
+    (a layer count is ``None`` where per-layer widths give it).
 
     Below ``SMALL_DATA`` training windows (one monthly or yearly series, a daily series
     of a few years) a 1-layer LSTM(64) with a 64-wide head of 2 hidden layers; above, 2
@@ -92,10 +93,13 @@ def capacity(model: Any, n_windows: int) -> tuple[int, int, int, int]:
     network. ``benchmarks/defaults.py`` measures the defaults end to end.
     """
     small = n_windows < SMALL_DATA
+    # per-layer widths (a tuple) set the layer count themselves: None lets the config take it
+    per_layer = isinstance(model.hidden_size, tuple), isinstance(model.head_hidden, tuple)
     return (model.hidden_size or (64 if small else 128),
-            model.num_layers or (1 if small else 2),
+            model.num_layers or (None if per_layer[0] else 1 if small else 2),
             model.head_hidden or (64 if small else 128),
-            model.head_layers if model.head_layers is not None else (2 if small else 1))
+            model.head_layers if model.head_layers is not None or per_layer[1]
+            else (2 if small else 1))
 
 
 #: The skip kinds trained when ``skip`` is not set: a plain network and one learning the

@@ -10,6 +10,7 @@ the trainer (``TrainerConfig.max_steps``); here only its default is chosen from 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from gatecast.models.recurrent_data import ArraySource, WindowSource, tail_windo
 from gatecast.models.recurrent_defaults import auto_steps, batch_size, capacity
 from gatecast.models.recurrent_prepare import TrainingData
 from gatecast.nn import NetworkConfig, build_network
+from gatecast.nn.activations import RANGES, outside_share
 from gatecast.training.config import TrainerConfig
 from gatecast.training.distributed import train_rank
 from gatecast.training.losses import make_loss
@@ -82,6 +84,34 @@ def member_sources(data: TrainingData, lb: int, normalize: str
     return source, val_source, len(windows)
 
 
+def unreachable(activation: str, source: WindowSource, period: int, sample: int = 4096
+                ) -> float:
+    """Share of training targets, on the network's scale (normalised by their window, less
+    the baseline of a skip member with period ``period``), that ``activation`` cannot produce;
+    measured on up to ``sample`` windows spread evenly over the data (no RNG drawn)."""
+    idx = np.unique(np.linspace(0, len(source) - 1, min(len(source), sample)).astype(np.int64))
+    (x, _, _), y = source.batch(idx)  # x [b, look_back, channels], y [b, horizon]
+    target = y.numpy()
+    if period:
+        last = x[:, x.shape[1] - period:, 0].numpy()  # [b, period]
+        reps = -(-target.shape[1] // period)
+        target = target - np.tile(last, (1, reps))[:, : target.shape[1]]
+    return outside_share(activation, target)
+
+
+def warn_unreachable(activation: str, share: float, normalize: str, period: int) -> None:
+    low, high = RANGES[activation]
+    scale = f"each window normalised with normalize={normalize!r}" + (
+        ", less the skip member's baseline" if period else "")
+    warnings.warn(
+        f"output_activation={activation!r} produces values in [{low:g}, {high:g}] only, but"
+        f" {share:.1%} of the training targets lie outside it ({scale}): the network cannot"
+        " forecast them. Scale the series into that range instead (normalize='none' with"
+        " transform='minmax:-1:1' for tanh, 'minmax' for sigmoid; skip='none' for targets"
+        " that are not corrections), or drop output_activation",
+        UserWarning, stacklevel=4)
+
+
 def train_members(model: Any, data: TrainingData
                   ) -> tuple[list[torch.nn.Module], list[NetworkConfig], pd.DataFrame, int]:
     """Train every member of the recurrent forecaster ``model`` on ``data``: the networks
@@ -97,6 +127,7 @@ def train_members(model: Any, data: TrainingData
     configs: list[NetworkConfig] = []
     histories = []
     counts = []
+    activation, warned = model.network.output_activation, False
     for _, lb, patch, _ in data.shapes:
         source, val_source, n_windows = member_sources(data, lb, model.window.normalize)
         counts.append(n_windows)
@@ -110,8 +141,15 @@ def train_members(model: Any, data: TrainingData
                 dropout=model.network.dropout, n_outputs=len(quantiles), patch_size=patch,
                 head_hidden=head_hidden, head_layers=head_layers,
                 skip_period=skip_period(model.window.season_length, lb, skip),
+                head_activation=model.network.head_activation, output_activation=activation,
             )
             check_network(net_cfg, cfg.batch_size or 256)
+            if activation is not None and not warned:
+                share = unreachable(activation, source, net_cfg.skip_period)
+                if share > 0.0:
+                    warn_unreachable(activation, share, model.window.normalize,
+                                     net_cfg.skip_period)
+                    warned = True
             for _ in range(ensemble):
                 i = len(nets)  # member i trains with seed + i
                 member_cfg = dataclasses.replace(cfg, seed=cfg.seed + i)

@@ -68,7 +68,8 @@ def default_network(network: Any) -> bool:
     """The default network: an LSTM whose shape the user left to the data."""
     return network.cell == "lstm" and network.dropout == 0.0 and all(
         getattr(network, name) is None
-        for name in ("hidden_size", "num_layers", "patch_size", "head_hidden", "head_layers"))
+        for name in ("hidden_size", "num_layers", "patch_size", "head_hidden", "head_layers",
+                     "output_activation")) and network.head_activation == "relu"
 
 
 def applies(mode: str, network: Any, n_windows: int, covariates: bool, recursive: bool,

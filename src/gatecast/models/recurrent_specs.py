@@ -27,6 +27,8 @@ from gatecast.errors import ConfigError
 from gatecast.models.recurrent_covariates import CovariateSpec
 from gatecast.models.recurrent_data import NORMALIZERS
 from gatecast.models.recurrent_defaults import DEFAULT_SKIPS
+from gatecast.nn.activations import check_activation
+from gatecast.nn.config import check_stack, check_widths
 from gatecast.training.config import TrainerConfig
 
 AUTO = "auto"
@@ -110,26 +112,46 @@ class NetworkSpec:
 
     Attributes:
         cell: ``rnn``, ``lstm``, ``gru``, ``peephole``, ``seq2seq``, ``cnn-lstm`` or ``mlp``.
-        hidden_size, num_layers: the encoder's width and depth.
+        hidden_size, num_layers: the encoder's width and depth; ``hidden_size`` may list
+            one width per layer, Keras-style (``(50, 100)``: 50 units, then 100), and
+            ``num_layers`` is then their number.
         dropout: between recurrent layers and after hidden head layers.
         patch_size: steps folded into one encoder input (``None``: the season when the
             window holds four of them).
-        head_hidden, head_layers: the MLP head's width and hidden layers (0: linear).
+        head_hidden, head_layers: the MLP head's width and hidden layers (0: linear);
+            ``head_hidden`` may list one width per dense layer (``(64, 32)``).
+        head_activation: between the head's layers (``relu``).
+        output_activation: on the network's output (``None``: none), e.g. ``tanh`` as in
+            ``Dense(1, activation="tanh")``; it acts on the network's scale (the normalised
+            window, less the baseline of a skip member), and ``fit`` warns when training
+            targets lie outside its range. Activations: one of
+            :data:`gatecast.nn.ACTIVATIONS`.
     """
 
     cell: str = "lstm"
-    hidden_size: int | None = None
+    hidden_size: int | tuple[int, ...] | None = None
     num_layers: int | None = None
     dropout: float = 0.0
     patch_size: int | None = None
-    head_hidden: int | None = None
+    head_hidden: int | tuple[int, ...] | None = None
     head_layers: int | None = None
+    head_activation: str = "relu"
+    output_activation: str | None = None
 
     def __post_init__(self) -> None:
         if self.cell not in KINDS:
             raise ConfigError(f"unknown cell {self.cell!r}; use {', '.join(KINDS)}")
-        _sizes(self, ("patch_size", "hidden_size", "num_layers", "head_hidden", "head_layers"),
-               {"head_layers": 0})
+        check_stack(self.cell, self.hidden_size, self.head_hidden)
+        per_layer = {size for size in ("hidden_size", "head_hidden")
+                     if isinstance(getattr(self, size), (list, tuple))}
+        _sizes(self, tuple(n for n in ("patch_size", "hidden_size", "num_layers", "head_hidden",
+                                       "head_layers") if n not in per_layer), {"head_layers": 0})
+        for size, count in (("hidden_size", "num_layers"), ("head_hidden", "head_layers")):
+            if size in per_layer:  # one width per layer (JSON gives lists back)
+                setattr(self, size, check_widths(getattr(self, size), size, getattr(self, count),
+                                                 count))
+        check_activation(self.head_activation, "head_activation")
+        check_activation(self.output_activation, "output_activation", optional=True)
 
 
 @dataclass

@@ -4,10 +4,13 @@
   (:mod:`gatecast.nn.networks`): the forecasting networks, all called as
   ``net(x [B, look_back, input_size], future [B, horizon, F], static [B, S])`` ->
   ``[B, horizon, n_outputs]``; :func:`empty_inputs` makes the zero-width covariates.
-* :func:`make_rnn`: Elman RNN / LSTM / GRU (PyTorch's fused kernels) or the peephole LSTM.
+* :func:`make_rnn`: Elman RNN / LSTM / GRU (PyTorch's fused kernels) or the peephole LSTM;
+  layers of different widths form a :class:`LayerStack`.
+* :data:`ACTIVATIONS` (:mod:`gatecast.nn.activations`): the activations a config may name.
 * :class:`PeepholeLSTM` / :class:`PeepholeLSTMCell`: the LSTM whose gates see the cell state.
 """
 
+from gatecast.nn.activations import ACTIVATIONS
 from gatecast.nn.cells import PeepholeLSTM, PeepholeLSTMCell, jit_status
 from gatecast.nn.config import KINDS, NetworkConfig, empty_inputs
 from gatecast.nn.networks import (
@@ -20,14 +23,16 @@ from gatecast.nn.networks import (
     build_network,
     patchify,
 )
-from gatecast.nn.recurrent import CELLS, init_forget_bias, make_rnn
+from gatecast.nn.recurrent import CELLS, LayerStack, init_forget_bias, make_rnn
 
 __all__ = [
+    "ACTIVATIONS",
     "CELLS",
     "CNNLSTM",
     "KINDS",
     "DirectRecurrent",
     "ForecastHead",
+    "LayerStack",
     "MLPNet",
     "NetworkConfig",
     "PeepholeLSTM",

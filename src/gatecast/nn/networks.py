@@ -35,11 +35,14 @@ untrained network (whose last layer starts near 0) *is* that forecast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from gatecast.errors import ConfigError
+from gatecast.nn.activations import make_activation
 from gatecast.nn.config import NetworkConfig
 from gatecast.nn.recurrent import CELLS, make_rnn
 
@@ -75,24 +78,32 @@ def patchify(x: Tensor, patch_size: int) -> Tensor:
 
 
 def build_mlp(
-    in_features: int, out_features: int, hidden: int, layers: int, dropout: float = 0.0
+    in_features: int, out_features: int, hidden: int | Sequence[int], layers: int,
+    dropout: float = 0.0, activation: str = "relu", output_activation: str | None = None,
 ) -> nn.Sequential:
-    """``layers`` x (Linear -> ReLU [-> Dropout]) then a final Linear started near zero.
+    """``layers`` x (Linear -> activation [-> Dropout]) then a final Linear started near zero
+    [-> output_activation].
 
-    The single head builder of every network (``layers=0``: one linear layer).
+    ``hidden`` is one width for every hidden layer or a sequence of ``layers`` widths. The
+    single head builder of every network (``layers=0``: one linear layer).
     """
+    widths = tuple(hidden) if isinstance(hidden, Sequence) else (hidden,) * layers
+    if len(widths) != layers:
+        raise ConfigError(f"build_mlp: {len(widths)} hidden widths for {layers} layers")
     modules: list[nn.Module] = []
     width = in_features
-    for _ in range(layers):
-        modules += [nn.Linear(width, hidden), nn.ReLU()]
+    for w in widths:
+        modules += [nn.Linear(width, w), make_activation(activation)]
         if dropout > 0.0:
             modules.append(nn.Dropout(dropout))
-        width = hidden
+        width = w
     final = nn.Linear(width, out_features)
     with torch.no_grad():
         final.weight.mul_(FINAL_INIT_SCALE)  # initial output ~0: the targets are normalised
         final.bias.zero_()
     modules.append(final)
+    if output_activation is not None:
+        modules.append(make_activation(output_activation))
     return nn.Sequential(*modules)
 
 
@@ -109,8 +120,8 @@ class ForecastHead(nn.Module):
         self.n_outputs = config.n_outputs
         width = features + config.static_size + config.horizon * config.future_size
         self.mlp = build_mlp(
-            width, config.horizon * config.n_outputs, config.head_hidden, config.head_layers,
-            config.dropout,
+            width, config.horizon * config.n_outputs, config.head_widths, config.head_layers,
+            config.dropout, config.head_activation, config.output_activation,
         )
 
     def forward(self, features: Tensor, future: Tensor, static: Tensor) -> Tensor:
@@ -160,10 +171,10 @@ class DirectRecurrent(_Network):
         cell = config.kind if config.kind in CELLS else config.cell
         self.frontend, width = self._make_frontend(config)
         self.encoder = make_rnn(
-            cell, width * config.patch_size, config.hidden_size, config.num_layers,
+            cell, width * config.patch_size, config.layer_widths, config.num_layers,
             config.dropout,
         )
-        self.head = ForecastHead(config.hidden_size, config)
+        self.head = ForecastHead(config.layer_widths[-1], config)
 
     def _make_frontend(self, config: NetworkConfig) -> tuple[nn.Module, int]:
         """(module applied to x before patching, its output features per step)."""
@@ -173,7 +184,7 @@ class DirectRecurrent(_Network):
         self._check(x, future, static)
         z = self.frontend(x)  # [batch, look_back, width]
         z = patchify(z, self.config.patch_size)  # [batch, look_back/P, P*width]
-        out, _ = self.encoder(z)  # [batch, look_back/P, hidden]
+        out, _ = self.encoder(z)  # [batch, look_back/P, hidden of the top layer]
         last = out[:, -1]  # [batch, hidden]; the top layer's final hidden state
         return self.head(last, future, static)  # [batch, horizon, n_outputs]
 
@@ -228,21 +239,24 @@ class Seq2Seq(_Network):
     def __init__(self, config: NetworkConfig) -> None:
         super().__init__(config)
         self.encoder = make_rnn(
-            config.cell, config.input_size * config.patch_size, config.hidden_size,
+            config.cell, config.input_size * config.patch_size, config.layer_widths,
             config.num_layers, config.dropout,
         )
         # N(0, 1) like nn.Embedding: the rows are what tells decoder steps apart
         self.step_embedding = nn.Parameter(torch.randn(config.horizon, STEP_EMBEDDING_DIM))
         decoder_in = config.future_size + config.static_size + STEP_EMBEDDING_DIM
         self.decoder = make_rnn(
-            config.cell, decoder_in, config.hidden_size, config.num_layers, config.dropout
+            config.cell, decoder_in, config.layer_widths, config.num_layers, config.dropout
         )
-        self.head = build_mlp(config.hidden_size, config.n_outputs, config.head_hidden, 0)
+        # same widths as the encoder: it takes the encoder's final state layer by layer
+        self.head = build_mlp(config.layer_widths[-1], config.n_outputs, (), 0,
+                              output_activation=config.output_activation)
 
     def forward(self, x: Tensor, future: Tensor, static: Tensor) -> Tensor:
         self._check(x, future, static)
         z = patchify(x, self.config.patch_size)  # [batch, look_back/P, P*input_size]
-        _, state = self.encoder(z)  # h_n (and c_n) [layers, batch, hidden]
+        # h_n (and c_n) [layers, batch, hidden]; a tuple of per-layer states if widths differ
+        _, state = self.encoder(z)
         batch, horizon = future.shape[0], self.config.horizon
         steps = self.step_embedding.expand(batch, -1, -1)  # [batch, horizon, E]
         stat = static.unsqueeze(1).expand(-1, horizon, -1)  # [batch, horizon, S]
