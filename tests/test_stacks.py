@@ -196,6 +196,23 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(back.predict(12), model.predict(12))
 
 
+def test_file_saved_before_the_new_fields_loads_unchanged(tmp_path: Path) -> None:
+    """A file without head_activation / output_activation (as main wrote them) loads to the
+    same model and forecast."""
+    model = gc.GRU(hidden_size=8, num_layers=2, pretrained="off", levels=(80,), **FAST)
+    model.fit(gc.datasets.load("airline")).save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    new = ("head_activation", "output_activation")
+    for tree in (config["params"], config["fitted"]["network"], *config["fitted"]["networks"]):
+        for key in new:
+            del tree[key]
+    path.write_text(json.dumps(config))
+    back = gc.GRU.load(tmp_path / "m")
+    assert back.network == model.network and back._configs() == model._configs()
+    pd.testing.assert_frame_equal(back.predict(12, level=[80]), model.predict(12, level=[80]))
+
+
 def test_model_file_with_an_oversized_layer_is_refused(tmp_path: Path) -> None:
     model = gc.LSTM(hidden_size=(4, 6), head_hidden=4, pretrained="off", **FAST)
     model.fit(gc.datasets.load("airline")).save(tmp_path / "m")

@@ -27,6 +27,11 @@ Kinds:
 * ``mlp`` -> :class:`MLPNet`: the flattened window into the MLP head; the baseline any
   recurrent model has to beat.
 
+Recurrent layers may differ in width (``hidden_size=(50, 100)``: a
+:class:`~gatecast.nn.recurrent.LayerStack`), and so may the head's hidden layers
+(``head_hidden=(64, 32)``); ``output_activation`` acts on the network's output, before any
+baseline below is added.
+
 With ``skip_period`` p >= 1 any kind is wrapped in :class:`BaselineSkip`: the network's
 output is added to the window's last p target values repeated over the horizon, so it
 learns the correction to the seasonal naive (p = season) or naive (p = 1) forecast, and an
