@@ -19,8 +19,9 @@ class UI:
     def __init__(self, quiet: bool = False, as_json: bool = False) -> None:
         self.quiet = quiet
         self.as_json = as_json
-        self.console = Console(stderr=False)
-        self.err = Console(stderr=True)
+        # emoji=False: user text such as "minmax:-1:1" must print as written, not as an emoji
+        self.console = Console(stderr=False, emoji=False)
+        self.err = Console(stderr=True, emoji=False)
 
     @contextmanager
     def progress(self, label: str, total: int) -> Iterator[Callable[[str], None]]:
@@ -63,13 +64,13 @@ class UI:
     def note(self, message: str) -> None:
         """A dim line on the terminal (not with --quiet or --json)."""
         if not (self.quiet or self.as_json):
-            self.console.print(message, style="dim", highlight=False)
+            self.console.print(message, style="dim", highlight=False, markup=False)
 
     def done(self, message: str, payload: dict[str, Any] | None = None) -> None:
         if self.as_json:
             print(json.dumps(payload or {"message": message}, default=str))
         elif not self.quiet:
-            self.console.print(message)
+            self.console.print(message, markup=False)
 
 
 #: Short headers for the leaderboard's columns, so it fits an 80-column terminal.
