@@ -13,7 +13,7 @@ number to compare across rows (patching 144 steps into 6 patches of 24 reads the
 values per window in 24x fewer sequential steps).
 
 Rows: ``nn.LSTM`` (PyTorch's fused kernel), the same under ``torch.compile``, gatecast's
-``PeepholeLSTM`` with its TorchScript loop and with the eager loop, and the full
+``PeepholeLSTMLayers`` with its TorchScript loop and with the eager loop, and the full
 ``DirectRecurrent`` "lstm" network (encoder + MLP head) without and with ``patch_size=24``.
 """
 
@@ -35,7 +35,7 @@ from rich.table import Table
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from gatecast.nn import NetworkConfig, PeepholeLSTM, build_network, empty_inputs
+from gatecast.nn import NetworkConfig, PeepholeLSTMLayers, build_network, empty_inputs
 
 Loss = Callable[[Tensor, Tensor], Tensor]
 
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             run(lambda label=label, allow_rnn=allow_rnn: compiled_row(label, args, allow_rnn))
     for jit in (True, False):
         def peephole(jit: bool = jit) -> Result:
-            rnn = PeepholeLSTM(1, args.hidden, args.layers)
+            rnn = PeepholeLSTMLayers(1, args.hidden, args.layers)
             rnn.use_jit = jit
             label = "TorchScript loop" if jit else "eager loop"
             return kernel_row(f"PeepholeLSTM ({label})", rnn, args)

@@ -15,8 +15,8 @@ from gatecast.nn import (
     CELLS,
     KINDS,
     NetworkConfig,
-    PeepholeLSTM,
     PeepholeLSTMCell,
+    PeepholeLSTMLayers,
     build_network,
     empty_inputs,
     jit_status,
@@ -96,7 +96,7 @@ def test_peephole_cell_gradcheck_inputs_and_parameters(use_jit: bool) -> None:
     assert torch.autograd.gradcheck(run, (x, h0, c0, *params))
 
 
-def _copy_lstm_into_peephole(lstm: nn.LSTM, peep: PeepholeLSTM) -> None:
+def _copy_lstm_into_peephole(lstm: nn.LSTM, peep: PeepholeLSTMLayers) -> None:
     with torch.no_grad():
         for k, layer in enumerate(peep.layers):
             layer.weight_ih.copy_(getattr(lstm, f"weight_ih_l{k}"))
@@ -110,7 +110,7 @@ def test_zero_peepholes_equal_nn_lstm(use_jit: bool) -> None:
     """With p = 0 the equations are nn.LSTM's: same outputs, states and weight gradients."""
     torch.manual_seed(1)
     lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True).double()
-    peep = PeepholeLSTM(3, 5, num_layers=2).double()
+    peep = PeepholeLSTMLayers(3, 5, num_layers=2).double()
     peep.use_jit = use_jit
     assert all(layer.use_jit is use_jit for layer in peep.layers)
     _copy_lstm_into_peephole(lstm, peep)
@@ -136,7 +136,7 @@ def test_scripted_loop_equals_eager_loop() -> None:
     ok, error = jit_status()
     assert ok, f"torch.jit.script failed on the peephole loop: {error}"
     torch.manual_seed(2)
-    model = PeepholeLSTM(3, 8, num_layers=2)
+    model = PeepholeLSTMLayers(3, 8, num_layers=2)
     x = torch.randn(4, 9, 3)
     results = {}
     for use_jit in (False, True):
@@ -185,13 +185,13 @@ def test_env_variable_forces_eager() -> None:
 
 def test_peephole_stack_conventions() -> None:
     torch.manual_seed(3)
-    model = PeepholeLSTM(2, 6, num_layers=3, dropout=0.5)
+    model = PeepholeLSTMLayers(2, 6, num_layers=3, dropout=0.5)
     x = torch.randn(5, 4, 2)
     model.eval()  # dropout off
     out, (h, c) = model(x)
     assert out.shape == (5, 4, 6) and h.shape == c.shape == (3, 5, 6)
     torch.testing.assert_close(out[:, -1], h[-1])
-    time_major = PeepholeLSTM(2, 6, num_layers=3, batch_first=False)
+    time_major = PeepholeLSTMLayers(2, 6, num_layers=3, batch_first=False)
     time_major.load_state_dict(model.state_dict())
     out_t, _ = time_major(x.transpose(0, 1))
     torch.testing.assert_close(out_t.transpose(0, 1), out)
@@ -232,7 +232,7 @@ def test_make_rnn_kinds_are_the_fused_kernels() -> None:
     assert make_rnn("rnn", 1, 2).nonlinearity == "tanh"
     assert type(make_rnn("lstm", 1, 2)) is nn.LSTM
     assert type(make_rnn("gru", 1, 2)) is nn.GRU
-    assert type(make_rnn("peephole", 1, 2)) is PeepholeLSTM
+    assert type(make_rnn("peephole", 1, 2)) is PeepholeLSTMLayers
 
 
 def test_make_rnn_unknown_cell_lists_valid_names() -> None:

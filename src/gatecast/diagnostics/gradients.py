@@ -45,7 +45,7 @@ import torch
 from torch import Tensor, nn
 
 from gatecast.errors import ConfigError
-from gatecast.nn.cells import PeepholeLSTM
+from gatecast.nn.cells import PeepholeLSTMLayers
 from gatecast.nn.recurrent import CELLS, init_forget_bias, make_rnn
 
 __all__ = ["INITS", "CellGradientFlow", "GradientFlowConfig", "GradientFlowResult",
@@ -200,7 +200,7 @@ def build_layer(cell: str, config: GradientFlowConfig) -> nn.Module:
 
 def _init_recurrent(net: nn.Module, cell: str, config: GradientFlowConfig) -> None:
     H = config.hidden_size
-    if isinstance(net, PeepholeLSTM):
+    if isinstance(net, PeepholeLSTMLayers):
         u, bias = net.layers[0].weight_hh, net.layers[0].bias
     else:
         u, bias = net.weight_hh_l0, None

@@ -2,7 +2,7 @@
 
 Each frame is flattened to a vector of ``C*H*W`` pixels, so the LSTM sees no spatial
 structure at all: every hidden unit is connected to every pixel. The network is gatecast's
-:class:`gatecast.nn.Seq2Seq` (encoder LSTM, decoder started from its final state and driven
+:class:`gatecast.nn.Seq2SeqNet` (encoder LSTM, decoder started from its final state and driven
 by a learned step embedding, linear head), with the head emitting a whole frame per step.
 The cell defaults to the peephole LSTM, the form the paper calls FC-LSTM.
 """

@@ -7,18 +7,18 @@
 * :func:`make_rnn`: Elman RNN / LSTM / GRU (PyTorch's fused kernels) or the peephole LSTM;
   layers of different widths form a :class:`LayerStack`.
 * :data:`ACTIVATIONS` (:mod:`gatecast.nn.activations`): the activations a config may name.
-* :class:`PeepholeLSTM` / :class:`PeepholeLSTMCell`: the LSTM whose gates see the cell state.
+* :class:`PeepholeLSTMLayers` / :class:`PeepholeLSTMCell`: the LSTM whose gates see the cell state.
 """
 
 from gatecast.nn.activations import ACTIVATIONS
-from gatecast.nn.cells import PeepholeLSTM, PeepholeLSTMCell, jit_status
+from gatecast.nn.cells import PeepholeLSTMCell, PeepholeLSTMLayers, jit_status
 from gatecast.nn.config import KINDS, NetworkConfig, empty_inputs
 from gatecast.nn.networks import (
-    CNNLSTM,
+    CNNLSTMNet,
     DirectRecurrent,
     ForecastHead,
     MLPNet,
-    Seq2Seq,
+    Seq2SeqNet,
     build_mlp,
     build_network,
     patchify,
@@ -28,16 +28,16 @@ from gatecast.nn.recurrent import CELLS, LayerStack, init_forget_bias, make_rnn
 __all__ = [
     "ACTIVATIONS",
     "CELLS",
-    "CNNLSTM",
     "KINDS",
+    "CNNLSTMNet",
     "DirectRecurrent",
     "ForecastHead",
     "LayerStack",
     "MLPNet",
     "NetworkConfig",
-    "PeepholeLSTM",
     "PeepholeLSTMCell",
-    "Seq2Seq",
+    "PeepholeLSTMLayers",
+    "Seq2SeqNet",
     "build_mlp",
     "build_network",
     "empty_inputs",

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-__all__ = ["JIT_ENABLED", "PeepholeLSTM", "PeepholeLSTMCell", "jit_status"]
+__all__ = ["JIT_ENABLED", "PeepholeLSTMCell", "PeepholeLSTMLayers", "jit_status"]
 
 _FALSY_NO_JIT = {"", "0", "false", "no", "off"}
 
@@ -222,7 +222,7 @@ class PeepholeLSTMCell(nn.Module):
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias is not None}"
 
 
-class PeepholeLSTM(nn.Module):
+class PeepholeLSTMLayers(nn.Module):
     """A stack of :class:`PeepholeLSTMCell` layers called like ``torch.nn.LSTM``.
 
     ``forward(x, hx=None)`` with ``x`` [batch, time, input_size] (``batch_first=True``) or

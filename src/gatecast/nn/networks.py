@@ -19,10 +19,10 @@ Kinds:
   encoder reads the (optionally patched) window, its top layer's last hidden state plus the
   covariates go through an MLP head that emits the whole horizon at once ("direct"
   multi-step forecasting: no error feedback across steps, one forward pass per forecast).
-* ``seq2seq`` -> :class:`Seq2Seq`: encoder's final state starts a decoder that walks the
+* ``seq2seq`` -> :class:`Seq2SeqNet`: encoder's final state starts a decoder that walks the
   horizon, fed with the future covariates, the static covariates and a learned embedding of
   the step number (so it knows which step it is on even without covariates).
-* ``cnn-lstm`` -> :class:`CNNLSTM`: causal convolutions extract local patterns before the
+* ``cnn-lstm`` -> :class:`CNNLSTMNet`: causal convolutions extract local patterns before the
   recurrent encoder, then the DirectRecurrent head.
 * ``mlp`` -> :class:`MLPNet`: the flattened window into the MLP head; the baseline any
   recurrent model has to beat.
@@ -52,19 +52,19 @@ from gatecast.nn.config import NetworkConfig
 from gatecast.nn.recurrent import CELLS, make_rnn
 
 __all__ = [
-    "CNNLSTM",
     "BaselineSkip",
+    "CNNLSTMNet",
     "DirectRecurrent",
     "ForecastHead",
     "MLPNet",
-    "Seq2Seq",
+    "Seq2SeqNet",
     "build_mlp",
     "build_network",
     "patchify",
 ]
 
 
-#: Width of Seq2Seq's learned step embedding: enough to tell up to a few hundred steps apart
+#: Width of Seq2SeqNet's learned step embedding: enough to tell up to a few hundred steps apart
 #: and small next to the hidden size, so it does not dominate the decoder input.
 STEP_EMBEDDING_DIM = 16
 
@@ -217,7 +217,7 @@ class CausalConv(nn.Module):
         return z.transpose(1, 2)  # [batch, time, channels]
 
 
-class CNNLSTM(DirectRecurrent):
+class CNNLSTMNet(DirectRecurrent):
     """:class:`DirectRecurrent` (cell ``config.cell``) behind a :class:`CausalConv` stack.
 
     ``z = ReLU(conv(...ReLU(conv(x))))`` [batch, look_back, conv_channels], then exactly the
@@ -231,7 +231,7 @@ class CNNLSTM(DirectRecurrent):
         return conv, config.conv_channels
 
 
-class Seq2Seq(_Network):
+class Seq2SeqNet(_Network):
     """Encoder-decoder: the encoder's final state starts a decoder run over the horizon.
 
     ``state = RNN_enc(patchify(x))``; decoder input at step k is
@@ -288,8 +288,8 @@ _BUILDERS: dict[str, type[_Network]] = {
     "lstm": DirectRecurrent,
     "gru": DirectRecurrent,
     "peephole": DirectRecurrent,
-    "seq2seq": Seq2Seq,
-    "cnn-lstm": CNNLSTM,
+    "seq2seq": Seq2SeqNet,
+    "cnn-lstm": CNNLSTMNet,
     "mlp": MLPNet,
 }
 

@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from gatecast.errors import ConfigError
-from gatecast.nn.cells import PeepholeLSTM
+from gatecast.nn.cells import PeepholeLSTMLayers
 
 __all__ = ["CELLS", "LayerStack", "init_forget_bias", "make_rnn"]
 
@@ -75,7 +75,7 @@ def make_rnn(
     between = dropout if num_layers > 1 else 0.0
     if cell == "peephole":
         # PeepholeLSTMCell already sets its forget-gate bias to 1 itself
-        return PeepholeLSTM(input_size, hidden_size, num_layers, dropout=between)
+        return PeepholeLSTMLayers(input_size, hidden_size, num_layers, dropout=between)
     if cell == "rnn":
         return nn.RNN(
             input_size, hidden_size, num_layers, nonlinearity="tanh", batch_first=True,

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from gatecast.errors import ConfigError
-from gatecast.nn.cells import PeepholeLSTM, PeepholeLSTMCell
+from gatecast.nn.cells import PeepholeLSTMCell, PeepholeLSTMLayers
 from gatecast.reference.params import check_grads, check_sequence, sigmoid
 
 __all__ = ["PeepholeCache", "PeepholeParams", "from_torch", "peephole_backward",
@@ -89,18 +89,19 @@ class PeepholeCache:
 
 
 def _cell(module: nn.Module, layer: int) -> PeepholeLSTMCell:
-    if isinstance(module, PeepholeLSTM):
+    if isinstance(module, PeepholeLSTMLayers):
         if not 0 <= layer < module.num_layers:
             raise ConfigError(f"layer must be in 0..{module.num_layers - 1}, got {layer}")
         return module.layers[layer]
     if isinstance(module, PeepholeLSTMCell):
         return module
-    raise ConfigError(f"expected a gatecast PeepholeLSTM(Cell), got {type(module).__name__}")
+    raise ConfigError(f"expected a gatecast PeepholeLSTMLayers or PeepholeLSTMCell, got"
+                      f" {type(module).__name__}")
 
 
 def from_torch(module: nn.Module, layer: int = 0) -> PeepholeParams:
     """The float64 weights of a :class:`~gatecast.nn.cells.PeepholeLSTMCell` (or of layer
-    ``layer`` of a :class:`~gatecast.nn.cells.PeepholeLSTM`); no bias gives a zero bias."""
+    ``layer`` of a :class:`~gatecast.nn.cells.PeepholeLSTMLayers`); no bias gives a zero bias."""
     cell = _cell(module, layer)
 
     def arr(t: nn.Parameter | None, rows: int) -> np.ndarray:
