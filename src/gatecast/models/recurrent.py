@@ -44,7 +44,7 @@ from gatecast.models.recurrent_covariates import (
     tail_rows,
 )
 from gatecast.models.recurrent_data import tail_windows
-from gatecast.models.recurrent_ensemble import quantiles_for, train_members
+from gatecast.models.recurrent_ensemble import quantiles_for, train_members, warm_start_of
 from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.models.recurrent_predict import ForecastState, forecast, future_values
 from gatecast.models.recurrent_prepare import prepare
@@ -142,6 +142,8 @@ class RecurrentForecaster(BaseForecaster):
     default_cell: ClassVar[str] = "lstm"
     #: Series per forward pass when forecasting; the engines cut partitions at whole blocks.
     predict_block: ClassVar[int] = PREDICT_BLOCK
+    #: ``fit(..., start_from=fitted)`` trains from fitted weights (backtest warm starts).
+    warm_starts: ClassVar[bool] = True
 
     def __init__(self, *, window: Any = None, network: Any = None, members: Any = None,
                  covariates: Any = None, trainer: Any = None, loss: str = "mae",
@@ -196,23 +198,28 @@ class RecurrentForecaster(BaseForecaster):
         return 2 + (make_pipeline(transform).n_dropped if transform else 0)
 
     # -- protocol ----------------------------------------------------------------------
-    def fit(self, data: Any, static: Any = None, distributed: int | bool | None = None
-            ) -> Self:
+    def fit(self, data: Any, static: Any = None, distributed: int | bool | None = None,
+            start_from: Any = None) -> Self:
         """Train on ``data`` (long frame, path or SeriesFrame); ``static``: optional frame of
         static features, one row per ``unique_id`` (else they are read from ``data``).
 
         ``distributed``: ``N`` trains on ``N`` local processes with torch DDP, ``True`` as
         one rank of a ``torchrun`` launch (see :mod:`gatecast.training.distributed`).
+        ``start_from``: a fitted recurrent forecaster to warm-start from (backtests do it
+        between folds; see :func:`~gatecast.models.recurrent_ensemble.warm_start_of`).
         """
         distributed = check_distributed(distributed)
+        start_nets = warm_start_of(start_from)
         if isinstance(distributed, int) and not isinstance(distributed, bool):
+            if start_nets is not None:  # the ranks would not receive the weights
+                raise ConfigError("a warm start (start_from=) trains in one process")
             return spawn_fit(self, data, static, distributed)
         if distributed is True:
             join_env_group(self.trainer.device)
         sf = self._validated(data)
         prepared = prepare(self, sf, static)
         start = time.perf_counter()
-        nets, configs, history, n_windows = train_members(self, prepared)
+        nets, configs, history, n_windows = train_members(self, prepared, start_nets)
         self.fit_seconds_ = time.perf_counter() - start
         self.history_ = history
         self.network_configs_ = configs
