@@ -218,3 +218,34 @@ def test_cli_refit_every_k_folds(capsys, tmp_path, monthly) -> None:
                  "--windows", "4", "--refit", "2", "--warm-start", "--output", str(folds)])
     assert code == 0, capsys.readouterr().err
     assert len(pd.read_csv(folds)) == 4 * 3 * 3
+
+
+class WarmSpy(NoForward):
+    """A forecaster that says it can warm-start: records whether each fit was given one."""
+
+    warm_starts: ClassVar[bool] = True
+    starts: ClassVar[list[bool]] = []
+    name = "warmspy"
+
+    def with_horizon(self, h: int) -> WarmSpy:
+        return WarmSpy()
+
+    def fit(self, data: Any, start_from: Any = None) -> WarmSpy:
+        WarmSpy.starts.append(start_from is not None)
+        return super().fit(data)
+
+
+@pytest.mark.parametrize(("n_windows", "step", "warm_start", "warm"), [
+    (10, 1, None, True), (9, 1, None, False), (12, 2, None, False), (4, 1, True, True),
+    (12, 1, False, False),
+])
+def test_warm_starts_by_default_on_long_one_step_backtests(monthly, n_windows, step,
+                                                           warm_start, warm) -> None:
+    WarmSpy.starts.clear()
+    res = backtest([WarmSpy(), Drift()], monthly, h=1, n_windows=n_windows, step=step,
+                   warm_start=warm_start)
+    assert WarmSpy.starts == [False] + [warm] * (n_windows - 1)
+    assert res.warm_start is warm
+    # models that cannot warm-start are not told to: the result says none did
+    assert backtest([Drift()], monthly, h=1, n_windows=n_windows, step=step,
+                    warm_start=warm_start).warm_start is False

@@ -105,9 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="refit every K folds (default 1: every fold; 0: the first fold"
                        " only); folds between refits forecast from their new history with"
                        " the last fit's parameters")
-        p.add_argument("--warm-start", action="store_true",
+        p.add_argument("--warm-start", action=argparse.BooleanOptionalAction, default=None,
                        help="a neural model's refit starts from the previous fit's weights"
-                       " and trains a quarter of the steps")
+                       " and trains a quarter of the steps (default: with 10 or more folds one step"
+                       " apart)")
         p.add_argument("--output", help="write the leaderboard (compare) or folds (backtest)")
         if name == "compare":
             p.add_argument("--report", metavar="PATH",
@@ -238,6 +239,17 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
     return board, result, m
 
 
+def _fit_note(result: Any, ui: Any) -> None:
+    """Say how the backtest trained when it is not "from scratch in every fold"."""
+    if result.warm_start:
+        ui.note("neural models' refits started from the previous fold's weights"
+                " (--no-warm-start trains every fold from scratch)")
+    if result.refit != 1 and result.cuts.shape[0] > 1:
+        ui.note("models refitted " + (f"every {result.refit} folds" if result.refit else
+                                      "on the first fold only") + "; the folds between"
+                " forecast with the last fit's parameters")
+
+
 def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
     report.check_compare_outputs(args)  # a bad --report/--plot name fails before the backtest
     board, result, m = _run_compare(args, ui)
@@ -245,6 +257,7 @@ def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
         write_frame(board.reset_index(), args.output, args)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
              f" {result.data.n_series} series", choices=model_choices(result))
+    _fit_note(result, ui)
     diagnose.warn_verdicts(args, result, m, ui)
     for path in report.write_compare_outputs(args, board, result, m, ui):
         ui.done(f"wrote {path}", {"output": str(path)})
@@ -257,6 +270,7 @@ def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
         write_frame(result.forecasts, args.output, args)
     ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)",
              choices=model_choices(result))
+    _fit_note(result, ui)
     diagnose.warn_verdicts(args, result, m, ui)
     return 0
 

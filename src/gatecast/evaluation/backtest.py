@@ -10,10 +10,11 @@ Refitting every fold is the default. ``refit=k`` refits every ``k``-th fold and
 ``refit=False`` (``0``) only the first; between refits a model forecasts from the new
 fold's history with the parameters of its last fit (its ``forward``: classical models
 re-filter the new history with fixed coefficients, networks read the new context with
-fixed weights), so it still sees nothing past the fold's cutoff. ``warm_start=True``
-starts a refit of a recurrent model from its previous fit's weights with a share of the
-step budget (:func:`~gatecast.models.recurrent_ensemble.warm_start_of`). Measured
-trade-offs: ``docs/decisions.md`` ("Refit interval and warm starts in backtests").
+fixed weights), so it still sees nothing past the fold's cutoff. A warm start (by default
+when 10 or more folds are one step apart) starts a refit of a recurrent model from its
+previous fit's weights with a share of the step budget
+(:func:`~gatecast.models.recurrent_ensemble.warm_start_of`). Measured trade-offs:
+``docs/decisions.md`` ("Refit interval and warm starts in backtests").
 """
 
 from __future__ import annotations
@@ -70,6 +71,24 @@ def _model_name(model: Any) -> str:
     return str(getattr(model, "name", type(model).__name__))
 
 
+#: ``warm_start=None`` warm-starts the recurrent models' refits when the backtest has at
+#: least this many folds one step apart (``docs/decisions.md``, "Refit interval and warm
+#: starts in backtests").
+WARM_FROM_WINDOWS = 10
+
+
+def resolve_warm_start(warm_start: bool | None, n_windows: int, step: int) -> bool:
+    """``warm_start`` as given, or (``None``) on for a long backtest whose cutoffs move one
+    step at a time (``WARM_FROM_WINDOWS`` folds or more, ``step=1``): there each training
+    differs from the last by one point, so it dominates the time and changes little."""
+    if warm_start is None:
+        return n_windows >= WARM_FROM_WINDOWS and step == 1
+    if not isinstance(warm_start, bool):
+        raise ConfigError(f"warm_start must be True, False or None (on for {WARM_FROM_WINDOWS}"
+                          f" or more folds one step apart), got {warm_start!r}")
+    return warm_start
+
+
 def check_refit(refit: bool | int) -> int:
     """The refit interval: ``True`` -> 1 (every fold), ``False`` -> 0 (first fold only),
     a whole number ``k >= 0`` -> ``k``."""
@@ -103,7 +122,7 @@ def backtest(
     progress: Any = None,
     engine: Any = None,
     season_length: int | None = None,
-    warm_start: bool = False,
+    warm_start: bool | None = None,
 ) -> BacktestResult:
     """Rolling-origin evaluation of one or several forecasters.
 
@@ -126,9 +145,11 @@ def backtest(
         season_length: the run's season length for MASE and the diagnostics; ``None``
             infers it from the frequency (monthly 12, hourly 24, ...; see
             :mod:`gatecast.data.season`). Each model keeps its own ``season_length``.
-        warm_start: a refit after the first of a model that can (the recurrent ones,
-            ``warm_starts``) starts from the weights of its previous fit, trained on data
-            up to an earlier cutoff only, and takes a share of the step budget.
+        warm_start: ``True``: a refit after the first of a model that can (the recurrent
+            ones, ``warm_starts``) starts from the weights of its previous fit, trained on
+            data up to an earlier cutoff only, and takes a share of the step budget;
+            ``False``: every fit starts from scratch; ``None`` (default): warm when 10 or
+            more folds are one step apart (``step=1``; see :func:`resolve_warm_start`).
     """
     chosen = resolve_engine(engine)
     if chosen is not None:  # the same backtest with the engine active
@@ -139,8 +160,7 @@ def backtest(
     n_windows = whole_number(n_windows, "n_windows")
     step = h if step is None else whole_number(step, "step")
     refit_every = check_refit(refit)
-    if not isinstance(warm_start, bool):
-        raise ConfigError(f"warm_start must be True or False, got {warm_start!r}")
+    warm_start = resolve_warm_start(warm_start, n_windows, step)
     levels = check_levels(level)
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     if not models:
@@ -151,6 +171,8 @@ def backtest(
     models = [make_model(m, season_length=season, horizon=h) if isinstance(m, str) else m
               for m in models]
     names = [_model_name(m) for m in models]
+    # recorded on the result as "some model warm-started", for the notes of the outputs
+    warm_start = warm_start and any(getattr(m, "warm_starts", False) for m in models)
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
 

@@ -186,7 +186,7 @@ def compare(
     progress: Any = None,
     diagnose: bool = True,
     engine: Any = None,
-    warm_start: bool = False,
+    warm_start: bool | None = None,
 ) -> tuple[pd.DataFrame, BacktestResult]:
     """Backtest ``models`` (plus naive, seasonal naive and drift) and rank them.
 
@@ -200,8 +200,9 @@ def compare(
     baselines are added unless ``baselines=False`` so that no score is read without its
     reference. ``engine`` (``"local"``, ``"ray"`` or an engine) maps the per-series models'
     partitions; ``refit`` (every ``k``-th fold, ``False``: the first only) and
-    ``warm_start`` (recurrent refits start from the previous fold's weights) are the
-    backtest's (see :func:`~gatecast.evaluation.backtest.backtest`).
+    ``warm_start`` (recurrent refits start from the previous fold's weights; ``None``: for 10
+    or more folds one step apart) are the backtest's (see
+    :func:`~gatecast.evaluation.backtest.backtest`).
 
     The season length is decided once here: ``season_length`` if given, else inferred from
     the data's frequency (monthly 12, quarterly 4, hourly 24, ...; the table is in
