@@ -201,10 +201,11 @@ def backtest(
             t0 = time.perf_counter()
             if do_fit:
                 fresh = model.with_horizon(h)
-                warm = warm_start and previous is not None and getattr(model, "warm_starts",
-                                                                       False)
-                fitted[name] = fresh.fit(train, start_from=previous) if warm else fresh.fit(
-                    train)
+                # a warm start's weights were fitted up to an earlier cutoff than this one
+                warm = (warm_start and previous is not None
+                        and getattr(model, "warm_starts", False))
+                fitted[name] = (fresh.fit(train, start_from=previous) if warm
+                                else fresh.fit(train))
             t1 = time.perf_counter()
             # Known-future covariates of the test window are known at the cutoff by
             # definition; the target of the test window never reaches the model.
