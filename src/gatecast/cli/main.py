@@ -33,7 +33,7 @@ from gatecast.data.frame import read_table
 from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
 from gatecast.data.validate import validate
 from gatecast.errors import ConfigError, GatecastError, clip
-from gatecast.evaluation.compare import compare
+from gatecast.evaluation.compare import compare, model_choices
 from gatecast.evaluation.forecast import forecast
 from gatecast.io.paths import check_output_dir
 from gatecast.models.base import check_horizon
@@ -100,7 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--step", type=int, default=None, help="steps between folds (default h)")
         p.add_argument("--metrics", default="smape,mase,mae,rmse")
         p.add_argument("--no-refit", action="store_true",
-                       help="fit once in the first fold, reuse parameters later")
+                       help="fit once in the first fold, reuse parameters later (--refit 0)")
+        p.add_argument("--refit", metavar="K", default=None,
+                       help="refit every K folds (default 1: every fold; 0: the first fold"
+                       " only); folds between refits forecast from their new history with"
+                       " the last fit's parameters")
+        p.add_argument("--warm-start", action=argparse.BooleanOptionalAction, default=None,
+                       help="a neural model's refit starts from the previous fit's weights"
+                       " and trains a quarter of the steps (default: with 10 or more folds one step"
+                       " apart)")
         p.add_argument("--output", help="write the leaderboard (compare) or folds (backtest)")
         if name == "compare":
             p.add_argument("--report", metavar="PATH",
@@ -200,7 +208,21 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
     return 0
 
 
+def refit_option(args: argparse.Namespace) -> int:
+    """The refit interval of ``--refit K`` / ``--no-refit`` (a ConfigError for a bad K)."""
+    if args.refit is None:
+        return 0 if args.no_refit else 1
+    text = str(args.refit).strip()
+    if not text.isdigit():
+        raise ConfigError(f"--refit takes a whole number of folds >= 0 (1: refit every fold,"
+                          f" 0: the first fold only), got {clip(text, 40)!r}")
+    if args.no_refit and int(text) != 0:
+        raise ConfigError(f"--no-refit and --refit {int(text)} disagree; give one of them")
+    return int(text)
+
+
 def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
+    refit = refit_option(args)  # a bad --refit fails before the data is read
     sf, m, h = load_data(args)
     models = build_models(args.models, m, h, args)
     metrics = tuple(csv_list(args.metrics))
@@ -211,10 +233,21 @@ def _run_compare(args: argparse.Namespace, ui: Any) -> tuple[Any, Any, int]:
     with ui.progress("backtesting", total=total) as advance:
         board, result = compare(
             models, sf, h, n_windows=args.windows, step=args.step, season_length=m,
-            metrics=metrics, refit=not args.no_refit, level=levels,
+            metrics=metrics, refit=refit, level=levels, warm_start=args.warm_start,
             progress=lambda name, w: advance(f"{name} fold {w + 1}"), engine=engine_of(args),
         )
     return board, result, m
+
+
+def _fit_note(result: Any, ui: Any) -> None:
+    """Say how the backtest trained when it is not "from scratch in every fold"."""
+    if result.warm_start:
+        ui.note("neural models' refits started from the previous fold's weights"
+                " (--no-warm-start trains every fold from scratch)")
+    if result.refit != 1 and result.cuts.shape[0] > 1:
+        ui.note("models refitted " + (f"every {result.refit} folds" if result.refit else
+                                      "on the first fold only") + "; the folds between"
+                " forecast with the last fit's parameters")
 
 
 def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
@@ -223,7 +256,8 @@ def cmd_compare(args: argparse.Namespace, ui: Any) -> int:
     if args.output:
         write_frame(board.reset_index(), args.output, args)
     ui.table(board, title=f"leaderboard: h={result.h}, {result.cuts.shape[0]} fold(s),"
-             f" {result.data.n_series} series")
+             f" {result.data.n_series} series", choices=model_choices(result))
+    _fit_note(result, ui)
     diagnose.warn_verdicts(args, result, m, ui)
     for path in report.write_compare_outputs(args, board, result, m, ui):
         ui.done(f"wrote {path}", {"output": str(path)})
@@ -234,7 +268,9 @@ def cmd_backtest(args: argparse.Namespace, ui: Any) -> int:
     board, result, m = _run_compare(args, ui)
     if args.output:
         write_frame(result.forecasts, args.output, args)
-    ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)")
+    ui.table(board, title=f"backtest: h={result.h}, {result.cuts.shape[0]} fold(s)",
+             choices=model_choices(result))
+    _fit_note(result, ui)
     diagnose.warn_verdicts(args, result, m, ui)
     return 0
 
@@ -252,7 +288,8 @@ def cmd_demo(args: argparse.Namespace, ui: Any) -> int:
                                 progress=lambda name, w: advance(f"{name} fold {w + 1}"))
     write_frame(board.reset_index(), out / "leaderboard.csv")
     plot_leaderboard(board, path=out / "leaderboard.png")
-    ui.table(board, title=f"{info.name}: {windows} folds of h={h} (season length {m})")
+    ui.table(board, title=f"{info.name}: {windows} folds of h={h} (season length {m})",
+             choices=model_choices(result))
     best = [n for n in board.index if n not in ("naive", "snaive")][:2]
     forecasts = None
     for name in dict.fromkeys(["snaive", *best]):

@@ -38,10 +38,15 @@ class UI:
 
             yield advance
 
-    def table(self, df: pd.DataFrame, title: str = "") -> None:
+    def table(self, df: pd.DataFrame, title: str = "",
+              choices: dict[str, str] | None = None) -> None:
+        """The table (columns dropped to fit the terminal, a legend under it); ``choices``:
+        one line per model saying what its fit chose, under the legend (in JSON: a
+        ``choices`` object beside the rows)."""
         if self.as_json:
             records = df.reset_index().replace({np.nan: None}).to_dict(orient="records")
-            print(json.dumps({"title": title, "rows": records}, default=str))
+            extra = {"choices": choices} if choices else {}
+            print(json.dumps({"title": title, "rows": records, **extra}, default=str))
             return
         if self.quiet:
             return
@@ -58,8 +63,8 @@ class UI:
         if hidden:
             notes.append(f"not shown at {self.console.width} columns: "
                          f"{', '.join(HEADERS.get(c, c) for c in hidden)} (--json shows all)")
-        for note in notes:
-            self.console.print(note, style="dim")
+        for note in notes + list((choices or {}).values()):
+            self.console.print(note, style="dim", highlight=False)
 
     def note(self, message: str) -> None:
         """A dim line on the terminal (not with --quiet or --json)."""

@@ -5,6 +5,16 @@ points (its own positions, so series may end at different times); models are fit
 the part before the cut and forecast the next ``h`` points. Because every fold hands the
 model only the rows before its cutoff, and every transform, scaler and order selection
 is fitted inside ``fit``, no fold can see its own future.
+
+Refitting every fold is the default. ``refit=k`` refits every ``k``-th fold and
+``refit=False`` (``0``) only the first; between refits a model forecasts from the new
+fold's history with the parameters of its last fit (its ``forward``: classical models
+re-filter the new history with fixed coefficients, networks read the new context with
+fixed weights), so it still sees nothing past the fold's cutoff. A warm start (by default
+when 10 or more folds are one step apart) starts a refit of a recurrent model from its
+previous fit's weights with a share of the step budget
+(:func:`~gatecast.models.recurrent_ensemble.warm_start_of`). Measured trade-offs:
+``docs/decisions.md`` ("Refit interval and warm starts in backtests").
 """
 
 from __future__ import annotations
@@ -44,6 +54,11 @@ class BacktestResult:
     cuts: np.ndarray  # [n_windows, n_series] number of training points in each fold
     levels: list[float] = field(default_factory=list)
     season_length: int = 1
+    refit: int = 1  # refit every ``refit`` folds; 0: fitted on the first fold only
+    warm_start: bool = False
+    # what each fit chose (``model.describe()``), in fold order, for the models that
+    # choose something from the data (an ARIMA order, an ETS form, a network's shape)
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
 
 def fold_cuts(lengths: np.ndarray, h: int, n_windows: int, step: int) -> np.ndarray:
@@ -54,6 +69,45 @@ def fold_cuts(lengths: np.ndarray, h: int, n_windows: int, step: int) -> np.ndar
 
 def _model_name(model: Any) -> str:
     return str(getattr(model, "name", type(model).__name__))
+
+
+#: ``warm_start=None`` warm-starts the recurrent models' refits when the backtest has at
+#: least this many folds one step apart (``docs/decisions.md``, "Refit interval and warm
+#: starts in backtests").
+WARM_FROM_WINDOWS = 10
+
+
+def resolve_warm_start(warm_start: bool | None, n_windows: int, step: int) -> bool:
+    """``warm_start`` as given, or (``None``) on for a long backtest whose cutoffs move one
+    step at a time (``WARM_FROM_WINDOWS`` folds or more, ``step=1``): there each training
+    differs from the last by one point, so it dominates the time and changes little."""
+    if warm_start is None:
+        return n_windows >= WARM_FROM_WINDOWS and step == 1
+    if not isinstance(warm_start, bool):
+        raise ConfigError(f"warm_start must be True, False or None (on for {WARM_FROM_WINDOWS}"
+                          f" or more folds one step apart), got {warm_start!r}")
+    return warm_start
+
+
+def check_refit(refit: bool | int) -> int:
+    """The refit interval: ``True`` -> 1 (every fold), ``False`` -> 0 (first fold only),
+    a whole number ``k >= 0`` -> ``k``."""
+    if isinstance(refit, bool):
+        return int(refit)
+    return whole_number(refit, "refit", minimum=0, hint=" (or True / False)")
+
+
+def fits_in_fold(w: int, refit: int, first: bool, forwards: bool) -> bool:
+    """Whether a model is fitted in fold ``w``: always its first time, every ``refit``-th
+    fold, and every fold for a model that cannot forecast from new history (no
+    ``forward``), for which fitting is the only way to read it."""
+    return first or not forwards or (refit > 0 and w % refit == 0)
+
+
+def described(model: Any) -> str | None:
+    """``model.describe()`` when its fit chose something from the data, else ``None``."""
+    choices = getattr(model, "choices", None)
+    return model.describe() if callable(choices) and choices() else None
 
 
 def backtest(
@@ -68,6 +122,7 @@ def backtest(
     progress: Any = None,
     engine: Any = None,
     season_length: int | None = None,
+    warm_start: bool | None = None,
 ) -> BacktestResult:
     """Rolling-origin evaluation of one or several forecasters.
 
@@ -78,9 +133,10 @@ def backtest(
         h: forecast horizon of each fold.
         n_windows: number of folds (cutoffs).
         step: points between consecutive cutoffs (default ``h``: folds do not overlap).
-        refit: ``True`` refits in every fold; ``False`` fits in the first fold only and
-            forecasts later folds from their new history with the same parameters;
-            an integer ``k`` refits every ``k`` folds.
+        refit: ``True`` (or ``1``) refits in every fold; ``False`` (or ``0``) fits in the
+            first fold only and forecasts later folds from their new history with the same
+            parameters; an integer ``k`` refits every ``k`` folds (``ceil(n_windows / k)``
+            fits). A model without ``forward`` is refitted in every fold.
         level: prediction-interval levels to collect.
         progress: optional callable ``(model_name, window) -> None`` for progress bars.
         engine: ``"local"`` (default: each model's ``n_jobs``), ``"ray"`` or an engine
@@ -90,19 +146,22 @@ def backtest(
             infers it from the frequency (monthly 12, hourly 24, ...; see
             :mod:`gatecast.data.season`). A model given its own ``season_length`` keeps
             it; one that leaves it to the data (``None``) fits with the run's.
+        warm_start: ``True``: a refit after the first of a model that can (the recurrent
+            ones, ``warm_starts``) starts from the weights of its previous fit, trained on
+            data up to an earlier cutoff only, and takes a share of the step budget;
+            ``False``: every fit starts from scratch; ``None`` (default): warm when 10 or
+            more folds are one step apart (``step=1``; see :func:`resolve_warm_start`).
     """
     chosen = resolve_engine(engine)
     if chosen is not None:  # the same backtest with the engine active
         with chosen:
             return backtest(models, data, h, n_windows, step, refit, level, freq, progress,
-                            season_length=season_length)
+                            season_length=season_length, warm_start=warm_start)
     h = check_horizon(h)
     n_windows = whole_number(n_windows, "n_windows")
     step = h if step is None else whole_number(step, "step")
-    if isinstance(refit, bool):
-        refit_every = int(refit)
-    else:
-        refit_every = whole_number(refit, "refit", minimum=0, hint=" (or True / False)")
+    refit_every = check_refit(refit)
+    warm_start = resolve_warm_start(warm_start, n_windows, step)
     levels = check_levels(level)
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     if not models:
@@ -114,6 +173,8 @@ def backtest(
     models = [make_model(m, season_length=season, horizon=h) if isinstance(m, str) else
               m.with_season(season) if hasattr(m, "with_season") else m for m in models]
     names = [_model_name(m) for m in models]
+    # recorded on the result as "some model warm-started", for the notes of the outputs
+    warm_start = warm_start and any(getattr(m, "warm_starts", False) for m in models)
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
 
@@ -130,16 +191,23 @@ def backtest(
 
     frames, timings = [], []
     fitted: dict[str, Any] = {}
+    choices: dict[str, list[str]] = {name: [] for name in names}
     for w in range(n_windows):
         train = slice_frame(sf, np.zeros(sf.n_series, dtype=np.int64), cuts[w])
         test = slice_frame(sf, cuts[w], cuts[w] + h)
         block = test.frame[["unique_id", "ds", "y"]].copy()
         block.insert(2, "cutoff", np.repeat(train.last_ds(), h))
         for model, name in zip(models, names, strict=True):
-            do_fit = name not in fitted or (refit_every > 0 and w % refit_every == 0)
+            previous = fitted.get(name)
+            do_fit = fits_in_fold(w, refit_every, previous is None, hasattr(model, "forward"))
             t0 = time.perf_counter()
             if do_fit:
-                fitted[name] = model.with_horizon(h).fit(train)
+                fresh = model.with_horizon(h)
+                # a warm start's weights were fitted up to an earlier cutoff than this one
+                warm = (warm_start and previous is not None
+                        and getattr(model, "warm_starts", False))
+                fitted[name] = (fresh.fit(train, start_from=previous) if warm
+                                else fresh.fit(train))
             t1 = time.perf_counter()
             # Known-future covariates of the test window are known at the cutoff by
             # definition; the target of the test window never reaches the model.
@@ -147,6 +215,9 @@ def backtest(
                 model, "future_covariates", ()) else {}
             if do_fit:
                 fc = fitted[name].predict(h, level=levels or None, **extra)
+                chosen = described(fitted[name])
+                if chosen is not None:
+                    choices[name].append(chosen)
             else:
                 fc = fitted[name].forward(train, h, level=levels or None, **extra)
             t2 = time.perf_counter()
@@ -159,4 +230,5 @@ def backtest(
         frames.append(block)
     forecasts = pd.concat(frames, ignore_index=True)
     timing = pd.DataFrame(timings, columns=["model", "window", "fit_seconds", "predict_seconds"])
-    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels, season)
+    return BacktestResult(forecasts, timing, names, h, sf, cuts, levels, season, refit_every,
+                          warm_start, {k: v for k, v in choices.items() if v})

@@ -129,6 +129,20 @@ def _interval_scores(
     return out
 
 
+def model_choices(result: BacktestResult) -> dict[str, str]:
+    """What each model's fit chose from the data (its ``describe()``: an AutoARIMA's
+    orders, an AutoETS's form, a network's shape), for the models that choose something.
+
+    A backtest fits a model once per refit; shown is the last fit's choice (the one nearest
+    the data's end), with the number of different choices when the fits disagree."""
+    out = {}
+    for name, seen in result.choices.items():
+        distinct = len(set(seen))
+        note = f" (last fit; {distinct} different over {len(seen)} fits)" if distinct > 1 else ""
+        out[name] = seen[-1] + note
+    return out
+
+
 def with_baselines(models: list[Any], season_length: int) -> list[Any]:
     """Prepend naive, seasonal naive and drift unless the list has them already."""
     kinds = {type(m) for m in models}
@@ -172,6 +186,7 @@ def compare(
     progress: Any = None,
     diagnose: bool = True,
     engine: Any = None,
+    warm_start: bool | None = None,
 ) -> tuple[pd.DataFrame, BacktestResult]:
     """Backtest ``models`` (plus naive, seasonal naive and drift) and rank them.
 
@@ -184,7 +199,10 @@ def compare(
     :mod:`gatecast.diagnostics.shift`) and the underlying :class:`BacktestResult`. The
     baselines are added unless ``baselines=False`` so that no score is read without its
     reference. ``engine`` (``"local"``, ``"ray"`` or an engine) maps the per-series models'
-    partitions (see :func:`~gatecast.evaluation.backtest.backtest`).
+    partitions; ``refit`` (every ``k``-th fold, ``False``: the first only) and
+    ``warm_start`` (recurrent refits start from the previous fold's weights; ``None``: for 10
+    or more folds one step apart) are the backtest's (see
+    :func:`~gatecast.evaluation.backtest.backtest`).
 
     The season length is decided once here: ``season_length`` if given, else inferred from
     the data's frequency (monthly 12, quarterly 4, hourly 24, ...; the table is in
@@ -204,7 +222,7 @@ def compare(
         models = with_baselines(models, m)
     result = backtest(
         models, sf, h, n_windows=n_windows, step=step, refit=refit, level=level,
-        freq=freq, progress=progress, engine=engine, season_length=m,
+        freq=freq, progress=progress, engine=engine, season_length=m, warm_start=warm_start,
     )
     board = leaderboard(result, metrics)
     if diagnose:

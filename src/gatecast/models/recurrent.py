@@ -1,20 +1,15 @@
 """Global recurrent forecasters: one network trained on windows of many series.
 
-``RecurrentForecaster`` = a network spec (:mod:`gatecast.nn`, tensor in, tensor out) + a
-window spec + per-window normalisation + an optional per-series transform (differencing,
-log) + the trainer (:mod:`gatecast.training`); the specs are in
-:mod:`~gatecast.models.recurrent_specs`. Swapping LSTM for GRU is the ``cell`` parameter;
-``LSTM``, ``GRU``, ... only set its default.
-
+``RecurrentForecaster`` = a network spec (:mod:`gatecast.nn`) + a window spec + per-window
+normalisation + an optional per-series transform + the trainer; the specs are in
+:mod:`~gatecast.models.recurrent_specs`; ``LSTM``, ``GRU``, ... only set the default ``cell``.
 ``fit`` = prepare the data (:mod:`~gatecast.models.recurrent_prepare`) + train the members
 (:mod:`~gatecast.models.recurrent_ensemble`); ``predict`` and ``forward`` forecast from an
-explicit state (:mod:`~gatecast.models.recurrent_predict`). Modes: ``direct`` predicts
-``horizon`` steps in one pass (longer forecasts repeat it, feeding predictions back);
-``recursive`` predicts one step and feeds it back ``h`` times, as the tutorials do.
-Everything fitted (transform, normalisation, weights) is fitted inside :meth:`fit` on the
-data given to it, so backtests cannot leak.
+explicit state (:mod:`~gatecast.models.recurrent_predict`). ``direct`` mode predicts
+``horizon`` steps in one pass; ``recursive`` predicts one step and feeds it back ``h`` times,
+as the tutorials do. Everything fitted is fitted inside :meth:`fit` on the data given to it,
+so backtests cannot leak.
 """
-
 from __future__ import annotations
 
 import dataclasses
@@ -44,7 +39,7 @@ from gatecast.models.recurrent_covariates import (
     tail_rows,
 )
 from gatecast.models.recurrent_data import tail_windows
-from gatecast.models.recurrent_ensemble import quantiles_for, train_members
+from gatecast.models.recurrent_ensemble import quantiles_for, train_members, warm_start_of
 from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.models.recurrent_predict import ForecastState, forecast, future_values
 from gatecast.models.recurrent_prepare import prepare
@@ -147,6 +142,8 @@ class RecurrentForecaster(BaseForecaster):
     default_cell: ClassVar[str] = "lstm"
     #: Series per forward pass when forecasting; the engines cut partitions at whole blocks.
     predict_block: ClassVar[int] = PREDICT_BLOCK
+    #: ``fit(..., start_from=fitted)`` trains from fitted weights (backtest warm starts).
+    warm_starts: ClassVar[bool] = True
 
     def __init__(self, *, window: Any = None, network: Any = None, members: Any = None,
                  covariates: Any = None, trainer: Any = None, loss: str = "mae",
@@ -201,23 +198,28 @@ class RecurrentForecaster(BaseForecaster):
         return 2 + (make_pipeline(transform).n_dropped if transform else 0)
 
     # -- protocol ----------------------------------------------------------------------
-    def fit(self, data: Any, static: Any = None, distributed: int | bool | None = None
-            ) -> Self:
+    def fit(self, data: Any, static: Any = None, distributed: int | bool | None = None,
+            start_from: Any = None) -> Self:
         """Train on ``data`` (long frame, path or SeriesFrame); ``static``: optional frame of
         static features, one row per ``unique_id`` (else they are read from ``data``).
 
         ``distributed``: ``N`` trains on ``N`` local processes with torch DDP, ``True`` as
         one rank of a ``torchrun`` launch (see :mod:`gatecast.training.distributed`).
+        ``start_from``: a fitted recurrent forecaster to warm-start from (backtests do it
+        between folds; see :func:`~gatecast.models.recurrent_ensemble.warm_start_of`).
         """
         distributed = check_distributed(distributed)
+        start_nets = warm_start_of(start_from)
         if isinstance(distributed, int) and not isinstance(distributed, bool):
+            if start_nets is not None:  # the ranks would not receive the weights
+                raise ConfigError("a warm start (start_from=) trains in one process")
             return spawn_fit(self, data, static, distributed)
         if distributed is True:
             join_env_group(self.trainer.device)
         work, sf, m = self._fit_frame(data)  # ``work``: this model with the season settled
         prepared = prepare(work, sf, static)
         start = time.perf_counter()
-        nets, configs, history, n_windows = train_members(work, prepared)
+        nets, configs, history, n_windows = train_members(work, prepared, start_nets)
         self.fit_seconds_ = time.perf_counter() - start
         self.history_ = history
         self.network_configs_ = configs

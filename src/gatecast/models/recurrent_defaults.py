@@ -7,6 +7,7 @@ it is fitted on. Why each default is what it is, with the measurements behind it
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from gatecast.errors import DataError
 SMALL_DATA = 20_000
 #: The floor and ceiling of the automatic step budget (see :func:`auto_steps`).
 MIN_STEPS, MAX_STEPS = 300, 6000
+#: A warm start (training from weights fitted on an earlier backtest fold) gets this share
+#: of the step budget (see :func:`warm_budget`; measured in ``benchmarks/backtest_refit.py``).
+WARM_SHARE = 0.25
 
 
 def resolve_shapes(model: Any, lengths: np.ndarray, look_back: int | None = None
@@ -73,6 +77,13 @@ def auto_steps(n_windows: int, batch_size: int, share: int = 1) -> int:
     batches = n_windows / batch_size
     total = int(np.clip(190 * batches**0.5, MIN_STEPS, MAX_STEPS))
     return max(total // share, MIN_STEPS)
+
+
+def warm_budget(max_steps: int) -> int:
+    """Optimiser steps of a warm start whose cold fit would take ``max_steps``: the network
+    starts from weights already fitted to all but the newest points, so a share of the
+    budget adapts it (``WARM_SHARE``; ``docs/decisions.md``)."""
+    return max(1, math.ceil(WARM_SHARE * max_steps))
 
 
 def batch_size(n_windows: int) -> int:

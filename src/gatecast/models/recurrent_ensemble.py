@@ -19,9 +19,10 @@ import torch
 
 from gatecast.checks import check_network
 from gatecast.data.windows import WindowSpec, make_windows
+from gatecast.errors import ConfigError
 from gatecast.models.recurrent_covariates import keep_positions, tail_rows
 from gatecast.models.recurrent_data import ArraySource, WindowSource, tail_windows
-from gatecast.models.recurrent_defaults import auto_steps, batch_size, capacity
+from gatecast.models.recurrent_defaults import auto_steps, batch_size, capacity, warm_budget
 from gatecast.models.recurrent_prepare import TrainingData
 from gatecast.nn import NetworkConfig, build_network
 from gatecast.nn.activations import RANGES, outside_share
@@ -55,6 +56,16 @@ def member_trainer(cfg: TrainerConfig, n_windows: int, share: int = 1) -> Traine
     if cfg.max_steps is None and cfg.steps_per_epoch is None:
         cfg = dataclasses.replace(cfg, max_steps=auto_steps(n_windows, cfg.batch_size, share))
     return cfg
+
+
+def warm_trainer(cfg: TrainerConfig) -> TrainerConfig:
+    """``cfg`` (from :func:`member_trainer`) for a member that starts from fitted weights:
+    its step budget cut to :func:`~gatecast.models.recurrent_defaults.warm_budget` (the
+    epochs, where ``max_steps=0`` or ``steps_per_epoch`` count the budget in epochs)."""
+    if cfg.max_steps and cfg.steps_per_epoch is None:
+        return dataclasses.replace(cfg, max_steps=warm_budget(cfg.max_steps))
+    return dataclasses.replace(cfg, max_steps=0 if cfg.max_steps == 0 else None,
+                               epochs=warm_budget(cfg.epochs))
 
 
 def member_sources(data: TrainingData, lb: int, normalize: str
@@ -112,11 +123,31 @@ def warn_unreachable(activation: str, share: float, normalize: str, period: int)
         UserWarning, stacklevel=4)
 
 
-def train_members(model: Any, data: TrainingData
+def warm_start_of(model: Any) -> tuple[list[torch.nn.Module], list[NetworkConfig]] | None:
+    """``(networks, configs)`` of ``model``, the fitted forecaster a warm start begins from
+    (``None``: a cold start). Only the weights are taken: each member whose network is
+    built the same way starts from them and trains on a share of the step budget
+    (:func:`warm_trainer`), the others start cold; everything else (transform, scales,
+    shapes) is fitted on the new data as in any fit."""
+    if model is None:
+        return None
+    if not (getattr(model, "warm_starts", False) and model._is_fitted()):
+        state = " not fitted yet" if getattr(model, "warm_starts", False) else ""
+        raise ConfigError(f"start_from must be a fitted recurrent forecaster (LSTM, GRU, ...),"
+                          f" got {type(model).__name__}{state}")
+    return list(model.nets_), model._configs()
+
+
+def train_members(model: Any, data: TrainingData, start: Any = None
                   ) -> tuple[list[torch.nn.Module], list[NetworkConfig], pd.DataFrame, int]:
     """Train every member of the recurrent forecaster ``model`` on ``data``: the networks
     (on the CPU), their configs, the training history (a ``member`` column each) and the
-    number of training windows of the first look-back (what sized the network)."""
+    number of training windows of the first look-back (what sized the network).
+
+    ``start``: ``(networks, configs)`` of a fitted forecaster (a warm start): member ``i``
+    starts from network ``i``'s weights where the two configs are equal, and trains on
+    :func:`warm_trainer`'s smaller budget; the other members start cold."""
+    start_nets, start_configs = start if start is not None else ([], [])
     quantiles = quantiles_for(model.levels) if model.levels else [0.5]
     loss = make_loss("pinball" if model.levels else model.loss, quantiles)
     skips, ensemble, spec = model.members.skips(), model.members.ensemble, data.spec
@@ -145,9 +176,9 @@ def train_members(model: Any, data: TrainingData
             )
             check_network(net_cfg, cfg.batch_size or 256)
             if activation is not None and not warned:
-                share = unreachable(activation, source, net_cfg.skip_period)
-                if share > 0.0:
-                    warn_unreachable(activation, share, model.window.normalize,
+                outside = unreachable(activation, source, net_cfg.skip_period)
+                if outside > 0.0:
+                    warn_unreachable(activation, outside, model.window.normalize,
                                      net_cfg.skip_period)
                     warned = True
             for _ in range(ensemble):
@@ -157,6 +188,9 @@ def train_members(model: Any, data: TrainingData
                     member_cfg.checkpoint_dir = f"{cfg.checkpoint_dir}/member{i}"
                 torch.manual_seed(member_cfg.seed)
                 net = build_network(net_cfg)
+                if i < len(start_nets) and start_configs[i] == net_cfg:
+                    net.load_state_dict(start_nets[i].state_dict())
+                    member_cfg = warm_trainer(member_cfg)
                 result = train_rank(net, loss, source, member_cfg, val_source)
                 nets.append(net.cpu())
                 configs.append(net_cfg)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from gatecast.data.freq import freq_name
+from gatecast.evaluation.backtest import BacktestResult, described
+from gatecast.evaluation.compare import model_choices
 from gatecast.plotting.errors import plot_errors_by_step
 from gatecast.plotting.forecast import plot_forecast, plot_forecast_grid
 from gatecast.plotting.leaderboard import BASELINES, plot_leaderboard
@@ -104,10 +106,55 @@ def leaderboard_section(ctx: ReportContext) -> Section:
                                   "Backtest MAE at each step ahead, over all series and folds.",
                                   alt="errors by horizon step"))
     parts.append(f'<div class="grid2">{"".join(figs)}</div>')
+    chosen = choices_table(ctx)
+    if chosen is not None:
+        parts.append("<h3>What each model chose</h3>" + render_table(chosen))
     folds = int(ctx.result.cuts.shape[0])
     notes = [f"Scores: mean over series and {folds} rolling-origin fold(s) of h={ctx.h};"
-             " every fold refits every model on the data before its cutoff only."]
+             f" {refit_text(ctx.result)}"]
     return Section("leaderboard", "Leaderboard", "".join(parts), notes)
+
+
+def refit_text(result: BacktestResult) -> str:
+    """How the backtest fitted its models, in one sentence for the leaderboard's note."""
+    folds = int(result.cuts.shape[0])
+    refit = getattr(result, "refit", 1)
+    if refit == 1 or folds == 1:
+        how = "every fold refits every model on the data before its cutoff only"
+    elif refit == 0 or refit >= folds:
+        how = ("every model is fitted on the first fold only; later folds forecast from"
+               " the data before their cutoff with those parameters")
+    else:
+        how = (f"every model is refitted every {refit} folds on the data before the cutoff;"
+               " the folds between forecast from the data before their own cutoff with the"
+               " last fit's parameters")
+    if getattr(result, "warm_start", False) and refit != 0 and folds > 1:
+        how += "; neural models' refits start from the previous fit's weights (warm start)"
+    return how + "."
+
+
+def choices_table(ctx: ReportContext) -> pd.DataFrame | None:
+    """One row per model whose fit chose something (an ARIMA order, an ETS form, a
+    network's shape): the backtest's choice and the final hold-out fit's; ``None`` when
+    no model chose anything."""
+    backtest = model_choices(ctx.result)
+    final = {name: described(model) for name, model in ctx.models.items()}
+    names = [n for n in ctx.board.index if n in backtest or final.get(n)]
+    if not names:
+        return None
+    rows = {n: {"backtest (last fit)": _choice_text(n, backtest.get(n)),
+                "final hold-out fit": _choice_text(n, final.get(n))} for n in names}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return table
+
+
+def _choice_text(name: str, text: str | None) -> str:
+    """``describe()``'s line without the model's name in front (the row says it)."""
+    if not text:
+        return "-"
+    prefix = f"{name}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
 
 
 def render_item(item: DiagnosticItem) -> str:
