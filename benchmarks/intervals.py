@@ -33,6 +33,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,12 +75,17 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def conformal_rows(model: Any, sf: SeriesFrame, windows: int, label: str,
-                   extra: dict[int, str] | None = None) -> list[tuple[str, pd.DataFrame, float]]:
+                   extra: dict[int, str] | None = None, keep: Path | None = None
+                   ) -> list[tuple[str, pd.DataFrame, float]]:
     """(label, forecasts, seconds) for pool and max from one calibration, and for the last
-    ``k`` windows of it (``extra``: k -> label) with pool."""
+    ``k`` windows of it (``extra``: k -> label) with pool. ``keep``: also save the
+    calibration errors and the point forecasts there (``.npz`` + ``.csv``)."""
     cal, s_cal = timed(lambda: calibrate(model, sf, H, ConformalConfig(n_windows=windows)))
     fitted, s_fit = timed(lambda: model.with_horizon(H).fit(sf))
     point = fitted.predict(H)
+    if keep is not None:
+        np.savez(keep.with_suffix(".npz"), errors=cal.errors, scales=cal.scales, ids=cal.ids)
+        point.to_csv(keep.with_suffix(".csv"), index=False)
     rows = []
     for short in ("pool", "max"):
         fc = add_bands(point, margins(cal, LEVELS, short))
@@ -102,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=2, help="StatsForecast processes")
     parser.add_argument("--skip", default="", help="comma-separated row groups to skip:"
                         " lstm, snaive, ets, arima, nf")
+    parser.add_argument("--merge", default=None, metavar="CSV,CSV",
+                        help="print and write one table from the intervals.csv files of"
+                        " row groups run side by side (--skip) instead of running anything")
     args = parser.parse_args(argv)
+    if args.merge:
+        parts = pd.concat([pd.read_csv(p) for p in args.merge.split(",")], ignore_index=True)
+        show(parts, args, dt.datetime.now(), int(parts["series"].max()))
+        return 0
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     started = dt.datetime.now()
     train, test = load_hourly(args.series)
@@ -130,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         add("gatecast lstm, quantile intervals (levels 80, 95)", fc, s, q.name)
         point = make_model("lstm", season_length=M, horizon=H, **steps)
         extra = {3: "gatecast lstm conformal, last 3 of those windows, pool"}
-        for label, fc, s in conformal_rows(point, sf, args.windows, "gatecast lstm", extra):
+        args.out.mkdir(parents=True, exist_ok=True)
+        for label, fc, s in conformal_rows(point, sf, args.windows, "gatecast lstm", extra,
+                                           args.out / "lstm-calibration"):
             add(label, fc, s, point.name)
     sf_models = []
     if "ets" not in skip:
@@ -170,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("NF-lo-{lv}", "NF-hi-{lv}"))
 
     arima_ids = None
-    if args.arima_series and "arima" not in skip:
+    if args.arima_series:
         arima_ids = set(train["unique_id"].drop_duplicates().iloc[:args.arima_series])
     table = []
     for label, fc, seconds, lo, hi in rows:
@@ -192,17 +207,22 @@ def main(argv: list[str] | None = None) -> int:
             row["cov95_arima_series"] = sc["cov95"][mask].mean()
             row["msis95_arima_series"] = sc["msis"][mask].mean()
         table.append(row)
-    out = pd.DataFrame(table)
+    show(pd.DataFrame(table), args, started, sf.n_series)
+    return 0
+
+
+def show(out: pd.DataFrame, args: argparse.Namespace, started: dt.datetime, n: int) -> None:
+    """Print the table and write it to ``<out>/intervals.csv``."""
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 60)
-    print(f"\nM4 Hourly intervals, h={H}, {sf.n_series} series; {machine()};"
+    print(f"\nM4 Hourly intervals, h={H}, {n} series; {machine()};"
           f" OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')};"
           f" started {started:%Y-%m-%d %H:%M}")
     print(out.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     args.out.mkdir(parents=True, exist_ok=True)
-    out.assign(date=started.date().isoformat(), machine=machine()).to_csv(
-        args.out / "intervals.csv", index=False)
-    return 0
+    if "date" not in out:
+        out = out.assign(date=started.date().isoformat(), machine=machine())
+    out.to_csv(args.out / "intervals.csv", index=False)
 
 
 if __name__ == "__main__":

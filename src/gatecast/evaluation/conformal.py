@@ -14,10 +14,11 @@ forecaster instead of built into it:
    conformal quantile: under exchangeable errors ``P(|y - y_hat| <= margin) >= L / 100``);
 4. when ``r > n`` (too few windows for the level: 95% needs 19), ``short`` decides:
    ``"pool"`` (default) pools the errors at step ``k`` of all series, each divided by its
-   series' scale (the in-sample MAE of the naive forecast over the data given), takes the
-   conformal quantile ``q_k`` of the ``n * n_series`` pooled scores and sets the margin to
-   ``q_k * scale_i``; ``"max"`` takes the series' largest error at step ``k``
-   (docs/decisions.md has the measurement behind the default);
+   series' scale ``s_i`` (the mean of the series' absolute calibration errors over all its
+   windows and steps: the model's own error level on that series; the naive in-sample MAE
+   where that is 0), takes the conformal quantile ``q_k`` of the ``n * n_series`` pooled
+   scores and sets the margin to ``q_k * s_i``; ``"max"`` takes the series' largest error
+   at step ``k`` (docs/decisions.md has the measurement behind both choices);
 5. the model is fitted on all the data and forecasts; the interval is
    ``y_hat -/+ margin``, in the same ``<model>-lo-<level>`` / ``-hi-`` columns as quantile
    intervals. Margins are made non-decreasing in the level, so intervals nest.
@@ -93,7 +94,7 @@ class Calibration:
     """The backtest errors behind one model's conformal intervals.
 
     ``errors``: ``[n_windows, n_series, h]`` absolute errors (window 0 is the earliest);
-    ``scales``: ``[n_series]`` naive in-sample MAE of each series (1 where that is 0).
+    ``scales``: ``[n_series]`` each series' error level for pooling (see :func:`error_scales`).
     """
 
     name: str
@@ -129,6 +130,18 @@ def naive_scales(sf: SeriesFrame) -> np.ndarray:
     return np.where(np.isfinite(scales) & (scales > 0), scales, 1.0)
 
 
+def error_scales(errors: np.ndarray, sf: SeriesFrame) -> np.ndarray:
+    """``[n_series]`` mean absolute calibration error of each series over all its windows and
+    steps (``errors``: ``[n_windows, n_series, h]``); where that is 0 or undefined, the
+    naive in-sample MAE (:func:`naive_scales`). Pooled scores ``e / s_i`` then share one
+    distribution across series far better than errors scaled by the data's own variation
+    (docs/decisions.md)."""
+    with np.errstate(invalid="ignore"):
+        own = np.nanmean(errors, axis=(0, 2)) if errors.size else np.zeros(sf.n_series)
+    ok = np.isfinite(own) & (own > 0)
+    return np.where(ok, own, naive_scales(sf))
+
+
 def check_windows(model: Any, sf: SeriesFrame, h: int, n_windows: int) -> None:
     """DataError naming the series too short for ``n_windows`` calibration folds."""
     need = int(getattr(model, "min_length", lambda: 1)())
@@ -154,8 +167,8 @@ def calibrate(model: Any, sf: SeriesFrame, h: int, config: ConformalConfig | Non
     name = result.models[0]
     fc = result.forecasts
     errors = np.abs(fc["y"].to_numpy(np.float64) - fc[name].to_numpy(np.float64))
-    return Calibration(name, sf.ids, errors.reshape(config.n_windows, sf.n_series, h),
-                       naive_scales(sf))
+    errors = errors.reshape(config.n_windows, sf.n_series, h)
+    return Calibration(name, sf.ids, errors, error_scales(errors, sf))
 
 
 def conformal_rank(n: int, level: float) -> int:
@@ -238,5 +251,6 @@ __all__ = [
     "check_intervals",
     "conformal_bands",
     "conformal_forecast",
+    "error_scales",
     "margins",
 ]
