@@ -75,12 +75,15 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def conformal_rows(model: Any, sf: SeriesFrame, windows: int, label: str,
-                   extra: dict[int, str] | None = None, keep: Path | None = None
-                   ) -> list[tuple[str, pd.DataFrame, float]]:
+                   extra: dict[int, str] | None = None, keep: Path | None = None,
+                   refit: bool = True) -> list[tuple[str, pd.DataFrame, float]]:
     """(label, forecasts, seconds) for pool and max from one calibration, and for the last
     ``k`` windows of it (``extra``: k -> label) with pool. ``keep``: also save the
     calibration errors and the point forecasts there (``.npz`` + ``.csv``)."""
-    cal, s_cal = timed(lambda: calibrate(model, sf, H, ConformalConfig(n_windows=windows)))
+    config = ConformalConfig(n_windows=windows, refit=refit)
+    cal, s_cal = timed(lambda: calibrate(model, sf, H, config))
+    if not refit:
+        label += " (refit=False)"
     fitted, s_fit = timed(lambda: model.with_horizon(H).fit(sf))
     point = fitted.predict(H)
     if keep is not None:
@@ -106,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arima-series", type=int, default=100,
                         help="AutoARIMA on the first N series only (0: skip it)")
     parser.add_argument("--n-jobs", type=int, default=2, help="StatsForecast processes")
+    parser.add_argument("--no-refit", action="store_true",
+                        help="LSTM conformal: fit once for the calibration windows"
+                        " (ConformalConfig(refit=False)) instead of once per window")
     parser.add_argument("--skip", default="", help="comma-separated row groups to skip:"
-                        " lstm, snaive, ets, arima, nf")
+                        " lstm, lstm-quantile, snaive, ets, arima, nf")
     parser.add_argument("--merge", default=None, metavar="CSV,CSV",
                         help="print and write one table from the intervals.csv files of"
                         " row groups run side by side (--skip) instead of running anything")
@@ -138,14 +144,15 @@ def main(argv: list[str] | None = None) -> int:
             for label, fc, s in conformal_rows(sn, sf, w, "gatecast snaive"):
                 add(label, fc, s, sn.name)
     if "lstm" not in skip:
-        q = make_model("lstm", season_length=M, horizon=H, levels=tuple(LEVELS), **steps)
-        fc, s = timed(lambda: q.fit(sf).predict(H, level=LEVELS))
-        add("gatecast lstm, quantile intervals (levels 80, 95)", fc, s, q.name)
+        if "lstm-quantile" not in skip:
+            q = make_model("lstm", season_length=M, horizon=H, levels=tuple(LEVELS), **steps)
+            fc, s = timed(lambda: q.fit(sf).predict(H, level=LEVELS))
+            add("gatecast lstm, quantile intervals (levels 80, 95)", fc, s, q.name)
         point = make_model("lstm", season_length=M, horizon=H, **steps)
         extra = {3: "gatecast lstm conformal, last 3 of those windows, pool"}
         args.out.mkdir(parents=True, exist_ok=True)
         for label, fc, s in conformal_rows(point, sf, args.windows, "gatecast lstm", extra,
-                                           args.out / "lstm-calibration"):
+                                           args.out / "lstm-calibration", not args.no_refit):
             add(label, fc, s, point.name)
     sf_models = []
     if "ets" not in skip:
