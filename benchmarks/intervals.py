@@ -94,6 +94,7 @@ def conformal_rows(model: Any, sf: SeriesFrame, windows: int, label: str,
         fc = add_bands(point, margins(cal, LEVELS, short))
         rows.append((f"{label} conformal, {windows} windows, {short}", fc, s_cal + s_fit))
     for k, text in (extra or {}).items():
+        text += "" if refit else " (refit=False)"
         sub = type(cal)(cal.name, cal.ids, cal.errors[-k:], cal.scales)
         fc = add_bands(point, margins(sub, LEVELS, "pool"))
         rows.append((text, fc, (s_cal * k / windows) + s_fit))
