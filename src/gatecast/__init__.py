@@ -25,7 +25,9 @@ from gatecast.models.registry import make_model
 
 # Every model class is loaded on first use (StatsForecast and torch are slow to import);
 # the names come from the one registry, gatecast.catalog.
-_LAZY = {**exports(), "TrainerConfig": "gatecast.training.config"}
+_LAZY = {**exports(), "TrainerConfig": "gatecast.training.config",
+         "forecast": "gatecast.evaluation.forecast",
+         "ConformalConfig": "gatecast.evaluation.conformal"}
 
 
 def __getattr__(name: str) -> object:

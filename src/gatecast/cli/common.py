@@ -20,6 +20,12 @@ from gatecast.data.season import decide_season
 from gatecast.data.validate import validate
 from gatecast.engine import make_engine
 from gatecast.errors import ConfigError
+from gatecast.evaluation.conformal import (
+    DEFAULT_WINDOWS,
+    INTERVALS,
+    ConformalConfig,
+    check_intervals,
+)
 from gatecast.io.paths import write_frame as write
 from gatecast.models.base import check_horizon
 from gatecast.models.registry import accepts, make_model, model_class
@@ -72,6 +78,33 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="set a model parameter on every model that has it, e.g. --param"
                    " max_steps=500 --param hidden_size=64 (repeatable)")
+
+
+def add_interval_args(p: argparse.ArgumentParser) -> None:
+    """``--intervals`` and ``--conformal-windows`` (forecast and report)."""
+    p.add_argument("--intervals", default="quantile", metavar="METHOD",
+                   help=f"interval method with --level: {' or '.join(INTERVALS)}; quantile"
+                   " (default): each model's own; conformal: distribution-free, for every"
+                   " model, calibrated on a rolling-origin backtest of its errors per step")
+    p.add_argument("--conformal-windows", type=int, default=None, metavar="N",
+                   help=f"backtest windows of h steps that calibrate conformal intervals"
+                   f" (default {DEFAULT_WINDOWS}; each refits the model)")
+
+
+def conformal_of(args: argparse.Namespace, need_level: bool = True) -> ConformalConfig | None:
+    """The calibration ``--intervals conformal`` asks for (``None``: quantile intervals)."""
+    if check_intervals(args.intervals) != "conformal":
+        if args.conformal_windows is not None:
+            raise ConfigError("--conformal-windows needs --intervals conformal")
+        return None
+    if need_level and not args.level:
+        raise ConfigError("--intervals conformal needs --level, e.g. --level 80,95")
+    if getattr(args, "static", None):
+        raise ConfigError("--intervals conformal does not take --static: put the static"
+                          " features in the data file as columns")
+    if args.conformal_windows is None:
+        return ConformalConfig()
+    return ConformalConfig(n_windows=args.conformal_windows)
 
 
 def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:

@@ -19,7 +19,9 @@ import gatecast.datasets as datasets
 from gatecast.cli.commands import classify, diagnose, gradients, grid, pretrain, report
 from gatecast.cli.common import (
     add_data_args,
+    add_interval_args,
     build_models,
+    conformal_of,
     csv_list,
     engine_of,
     load_data,
@@ -34,6 +36,7 @@ from gatecast.data.lazy import is_dataset_dir, read_partition, scan_parquet
 from gatecast.data.validate import validate
 from gatecast.errors import ConfigError, GatecastError, clip
 from gatecast.evaluation.compare import compare, model_choices
+from gatecast.evaluation.conformal import add_bands, check_windows, conformal_bands
 from gatecast.evaluation.forecast import forecast
 from gatecast.io.paths import check_output_dir
 from gatecast.models.base import check_horizon
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                     " covariates for the forecast steps (models with future_covariates)")
     fc.add_argument("--static", help="CSV/Parquet with unique_id and static features, one row"
                     " per series (models with static_features)")
+    add_interval_args(fc)
 
     for name, help_text in (("compare", "backtest models and print a leaderboard"),
                             ("backtest", "rolling-origin backtest, write every fold")):
@@ -169,9 +173,11 @@ def _forecast_on_engine(args: argparse.Namespace, ui: Any) -> int:
     future = None
     if args.future:
         future = read_table(args.future)
+    conformal = conformal_of(args)
     run = forecast(models, data, h, level=parse_levels(args.level),
                    engine=engine_of(args) or "local", output=args.output if to_dir else None,
-                   future=future, freq=args.freq, fill=args.fill, seed=args.seed)
+                   future=future, freq=args.freq, fill=args.fill, seed=args.seed,
+                   intervals="conformal" if conformal else "quantile", conformal=conformal)
     if not to_dir:
         write_frame(run.forecasts, args.output, args)
     n = int(run.partitions["series"].sum())
@@ -187,21 +193,29 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
         return _forecast_on_engine(args, ui)
     if args.plot:
         figure_format(args.plot)  # a bad figure name fails before any fitting
+    conformal = conformal_of(args)
     sf, m, h = load_data(args)
     levels = parse_levels(args.level)
     models = build_models(args.model, m, h, args)
+    for model in models if conformal is not None else ():
+        check_windows(model, sf, h, conformal.n_windows)  # before any fitting
     out = None
     with ui.progress("fitting", total=len(models)) as advance:
         for model in models:
-            lv = levels if getattr(model, "supports_intervals", False) else None
-            fc = _fit_predict(model, sf, h, lv, args)
+            if conformal is not None:
+                bands = conformal_bands(model, sf, h, levels or [], conformal)
+                fc = add_bands(_fit_predict(model, sf, h, None, args), bands)
+            else:
+                lv = levels if getattr(model, "supports_intervals", False) else None
+                fc = _fit_predict(model, sf, h, lv, args)
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
             advance(model.name)
     for model in models:
         ui.note(model.describe())
     path = write_frame(out, args.output, args)
     if args.plot:
-        report.forecast_figures(args.plot, sf, out, models, h, m)
+        report.forecast_figures(args.plot, sf, out, models, h, m,
+                                intervals="conformal" if conformal else None)
     ui.done(f"wrote {len(out)} forecast rows for {sf.n_series} series to {path}",
             {"output": str(path), "rows": len(out), "series": int(sf.n_series),
              "models": {model.name: model.describe() for model in models}})

@@ -51,19 +51,28 @@ from gatecast.data.slices import slice_series
 from gatecast.data.validate import SeriesFrame, validate
 from gatecast.engine import Engine, LocalEngine, describe_series, resolve_engine, split_positions
 from gatecast.errors import ConfigError
+from gatecast.evaluation.conformal import (
+    ConformalBands,
+    ConformalConfig,
+    add_bands,
+    check_intervals,
+    check_windows,
+    conformal_bands,
+)
 from gatecast.models.base import BaseForecaster, check_horizon, check_levels, fitted_positions
 
 
 @dataclass
 class ForecastRun:
-    """What :func:`forecast` did: the forecasts (``None`` when written to ``output``) and one
+    """What :func:`forecast` did: the forecasts (``None`` when written to ``output``), one
     row per partition: ``partition, series, rows, seconds, peak_rss_mb`` (the worker's peak
-    resident memory so far)."""
+    resident memory so far), and the interval method (``"quantile"`` or ``"conformal"``)."""
 
     forecasts: pd.DataFrame | None
     output: Path | None
     partitions: pd.DataFrame
     seconds: float
+    intervals: str = "quantile"
 
 
 def peak_rss_mb() -> float:
@@ -102,16 +111,23 @@ def global_forecast(model: Any, sf: SeriesFrame, h: int, levels: list[float] | N
 
 
 def forecast_partition(models: list[Any], sf: SeriesFrame, h: int, levels: list[float],
-                       future: Any = None, block: int | None = None) -> pd.DataFrame:
-    """Every model's forecasts for one partition, merged on ``unique_id``/``ds``."""
+                       future: Any = None, block: int | None = None,
+                       bands: dict[str, ConformalBands] | None = None) -> pd.DataFrame:
+    """Every model's forecasts for one partition, merged on ``unique_id``/``ds``; a model
+    with conformal ``bands`` forecasts its point and gets the bands' intervals."""
     out = None
+    bands = bands or {}
     with LocalEngine(1):  # inside a partition: no nested pools
         for model in models:
             lv = levels if levels and model.supports_intervals else None
+            if model.name in bands:
+                lv = None
             if model.per_series:
                 fc = model.clone().fit(sf).predict(h, level=lv)
             else:
                 fc = global_forecast(model, sf, h, lv, future, block)
+            if model.name in bands:
+                fc = add_bands(fc, bands[model.name])
             out = fc if out is None else out.merge(fc, on=["unique_id", "ds"])
     assert out is not None
     return out
@@ -136,6 +152,7 @@ class _Task:
     fill: Any
     output: str | None
     block: int
+    bands: dict[str, ConformalBands] | None = None
 
     def __call__(self, part: _Part) -> tuple[pd.DataFrame | None, dict[str, float]]:
         t0 = time.perf_counter()
@@ -145,7 +162,7 @@ class _Task:
             assert self.source is not None
             sf = read_partition(self.source, part.data, freq=self.freq, fill=self.fill)
         out = forecast_partition(list(self.models), sf, self.h, self.levels, part.future,
-                                 self.block)
+                                 self.block, self.bands)
         stats = {"partition": part.index, "series": sf.n_series, "rows": len(out),
                  "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
         if self.output is not None:
@@ -201,6 +218,8 @@ def forecast(
     seed: int = 0,
     series_per_partition: int = 20_000,
     predict_block: int | None = None,
+    intervals: str = "quantile",
+    conformal: ConformalConfig | None = None,
 ) -> ForecastRun:
     """Fit ``models`` and forecast ``h`` steps for every series (see the module docstring).
 
@@ -219,9 +238,21 @@ def forecast(
         predict_block: series per forward pass of a global model (default: the smallest
             ``predict_block`` of the global models, the block their ``predict`` uses; see
             the module docstring).
+        intervals: ``"quantile"`` (default: each model's own intervals, where it has them)
+            or ``"conformal"``: every model gets distribution-free intervals calibrated on
+            a rolling-origin backtest of its errors per horizon step
+            (:mod:`gatecast.evaluation.conformal`; in-memory data only).
+        conformal: how conformal intervals are calibrated (default
+            :class:`~gatecast.evaluation.conformal.ConformalConfig`).
     """
     h = check_horizon(h)
     levels = check_levels(level)
+    intervals = check_intervals(intervals)
+    if conformal is not None and not isinstance(conformal, ConformalConfig):
+        raise ConfigError(f"conformal must be a ConformalConfig, got {conformal!r}")
+    conformal = conformal or ConformalConfig()
+    if intervals == "conformal" and not levels:
+        raise ConfigError("intervals='conformal' needs level=, e.g. level=[80, 95]")
     models = list(models) if isinstance(models, (list, tuple)) else [models]
     if predict_block is None:  # one block size for both paths: the models' own
         predict_block = min((getattr(m, "predict_block", BaseForecaster.predict_block)
@@ -235,6 +266,9 @@ def forecast(
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique, got {names}; set alias= to tell apart")
     lazy = isinstance(data, ParquetSeries) or is_dataset_dir(data)
+    if lazy and intervals == "conformal":
+        raise ConfigError("intervals='conformal' works with in-memory data only; read the"
+                          " Parquet directory into a frame")
     if lazy and future is not None:
         raise ConfigError("future= works with in-memory data only; read the Parquet"
                           " directory into a frame or use models without future covariates")
@@ -245,6 +279,11 @@ def forecast(
     chosen = resolve_engine(engine) or LocalEngine(1)
     start = time.perf_counter()
     with chosen:
+        bands = None
+        if intervals == "conformal":  # calibrated on all series at once
+            for m in models:  # every too-short series is named before any fitting
+                check_windows(m, data, h, conformal.n_windows)
+            bands = {m.name: conformal_bands(m, data, h, levels, conformal) for m in models}
         ready = []
         for model in models:
             if model.per_series:
@@ -256,7 +295,7 @@ def forecast(
                 ready.append(model.fit(sample))
         source = dataclasses.replace(data, partitions=[]) if lazy else None
         task = _Task(tuple(ready), h, levels, source, freq, fill,
-                     None if output is None else str(output), predict_block)
+                     None if output is None else str(output), predict_block, bands)
         block = None if all(m.per_series for m in ready) else predict_block
         parts, labels = _parts(data, chosen, future, block)
         results = chosen.map(task, parts, labels)
@@ -266,5 +305,7 @@ def forecast(
         forecasts = pd.concat([fc for fc, _ in results], ignore_index=True)
         if lazy and not forecasts["unique_id"].is_monotonic_increasing:
             forecasts = forecasts.sort_values("unique_id", kind="stable", ignore_index=True)
+        if bands:
+            forecasts.attrs["intervals"] = "conformal"
     return ForecastRun(forecasts, None if output is None else Path(output), stats,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, intervals)

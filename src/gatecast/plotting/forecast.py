@@ -63,8 +63,10 @@ def draw_series(
     fitted: pd.DataFrame | None = None,
     actuals: pd.DataFrame | None = None,
     colours: dict[str, str] | None = None,
+    intervals: str | None = None,
 ) -> None:
-    """Draw one series' panel on ``ax`` (all frames already restricted to that series)."""
+    """Draw one series' panel on ``ax`` (all frames already restricted to that series);
+    ``intervals`` names the bands' method in the legend (e.g. ``"conformal"``)."""
     colours = colours or {m: COLOURS[k % len(COLOURS)] for k, m in enumerate(models)}
     ax.plot(history["ds"], history["y"], color=HISTORY_COLOUR, lw=1.2, label="history")
     if len(history):
@@ -85,8 +87,9 @@ def draw_series(
         band = widest_interval(forecasts, model)
         if band is not None:
             level = band[0].rsplit("-", 1)[1]
+            method = f" {intervals}" if intervals else ""
             ax.fill_between(forecasts["ds"], forecasts[band[0]], forecasts[band[1]],
-                            color=colour, alpha=0.15, lw=0, label=f"{model} {level}%")
+                            color=colour, alpha=0.15, lw=0, label=f"{model} {level}%{method}")
     style_axes(ax)
 
 
@@ -102,6 +105,7 @@ def plot_forecast(
     cols: int = 3,
     title: str | None = None,
     panel_size: tuple[float, float] = (5.4, 3.3),
+    intervals: str | None = None,
 ) -> Figure:
     """Plot each series' history, in-sample fit, every model's forecast and widest interval.
 
@@ -118,7 +122,11 @@ def plot_forecast(
         cols: panels per row of the grid.
         title: figure title.
         panel_size: width and height of one panel in inches.
+        intervals: the bands' method, said in the legend and the title (default: the
+            forecasts' ``attrs["intervals"]``, which conformal forecasts set).
     """
+    if intervals is None and forecasts is not None:
+        intervals = forecasts.attrs.get("intervals")
     hist = _frame(history)
     all_ids = list(pd.unique(hist["unique_id"]))
     chosen = list(ids) if ids is not None else all_ids[:max_series]
@@ -140,7 +148,8 @@ def plot_forecast(
         f = _rows(fitted, uid)
         if f is not None and start is not None:
             f = f[f["ds"] >= start]
-        draw_series(ax, h, _rows(forecasts, uid), models, f, _rows(actuals, uid), colours)
+        draw_series(ax, h, _rows(forecasts, uid), models, f, _rows(actuals, uid), colours,
+                    intervals)
         if len(chosen) > 1 or title is None:
             ax.set_title(str(uid), fontsize=10)
     for ax in axes[len(chosen):]:
@@ -148,6 +157,8 @@ def plot_forecast(
     if len(chosen):
         axes[0].legend(fontsize=7, loc="best", framealpha=0.85)
     shown = f" (first {len(chosen)} of {len(all_ids)} series)" if len(all_ids) > len(chosen) else ""
+    if intervals:
+        shown += f", {intervals} intervals" if title or shown else f"{intervals} intervals"
     if title or shown:
         fig.suptitle(f"{title or ''}{shown}".strip(), fontsize=11)
     apply_fonts(fig)

@@ -22,6 +22,13 @@ from gatecast.data.validate import SeriesFrame, validate
 from gatecast.errors import ConfigError, DataError, series_list
 from gatecast.evaluation.backtest import BacktestResult
 from gatecast.evaluation.compare import DEFAULT_METRICS, compare, with_baselines
+from gatecast.evaluation.conformal import (
+    ConformalConfig,
+    add_bands,
+    check_intervals,
+    check_windows,
+    conformal_bands,
+)
 from gatecast.io.paths import write_text
 from gatecast.models.base import check_horizon
 from gatecast.report import hook
@@ -87,15 +94,22 @@ def split_holdout(data: SeriesFrame, h: int, need: int = 1) -> tuple[SeriesFrame
 
 
 def fit_holdout(models: list[Any], train: SeriesFrame, h: int, levels: list[float],
-                progress: Callable[[str], None] | None = None
+                progress: Callable[[str], None] | None = None,
+                conformal: ConformalConfig | None = None,
                 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Fit every model on ``train``; their forecasts of the next ``h`` points, merged."""
+    """Fit every model on ``train``; their forecasts of the next ``h`` points, merged.
+    With ``conformal``, every model's intervals are conformal, calibrated on ``train``."""
     fitted: dict[str, Any] = {}
     merged: pd.DataFrame | None = None
+    for model in models if conformal is not None and levels else ():
+        check_windows(model, train, h, conformal.n_windows)  # before any fitting
     for model in models:
+        bands = None
+        if conformal is not None and levels:
+            bands = conformal_bands(model, train, h, levels, conformal)
         m = model.with_horizon(h).fit(train)
         lv = levels if levels and getattr(m, "supports_intervals", False) else None
-        fc = m.predict(h, level=lv)
+        fc = m.predict(h, level=lv) if bands is None else add_bands(m.predict(h), bands)
         fitted[m.name] = m
         merged = fc if merged is None else merged.merge(fc, on=["unique_id", "ds"])
         if progress is not None:
@@ -120,6 +134,8 @@ def build_report(
     fit_points: int | None = None,
     progress: Callable[[str], None] | None = None,
     freq: str | int | None = None,
+    intervals: str = "quantile",
+    conformal: ConformalConfig | None = None,
 ) -> Report:
     """Backtest ``models`` beside the naive baselines and build the report.
 
@@ -141,8 +157,16 @@ def build_report(
             plotted window).
         progress: called with a model name after each step (for progress bars).
         freq: the data's frequency when it cannot be inferred.
+        intervals: ``"quantile"`` (each model's own) or ``"conformal"``: the hold-out
+            forecasts get conformal intervals calibrated on the training part
+            (:mod:`gatecast.evaluation.conformal`; ``conformal`` sets the calibration).
     """
     h = check_horizon(h)
+    intervals = check_intervals(intervals)
+    if intervals == "conformal":
+        conformal = conformal or ConformalConfig()
+    elif conformal is not None:
+        raise ConfigError("conformal= needs intervals='conformal'")
     levels = sorted({float(v) for v in (level or [])})
     model_list = list(models) if isinstance(models, (list, tuple)) else [models]
     sf = data if isinstance(data, SeriesFrame) else validate(data, freq=freq)
@@ -161,7 +185,8 @@ def build_report(
     train, test = split_holdout(sf, h, need)
     fitted_models, holdout = fit_holdout(
         all_models, train, h, levels,
-        progress=(lambda name: progress(f"{name} hold-out fit")) if progress else None)
+        progress=(lambda name: progress(f"{name} hold-out fit")) if progress else None,
+        conformal=conformal)
     window = fit_points if fit_points is not None else max(4 * h, 3 * season_length, 24)
     shown = list(train.ids[:MAX_PANELS])  # the series the forecast figures draw
     fitted, failed = fitted_table(fitted_models, train, window, ids=shown)
@@ -170,6 +195,8 @@ def build_report(
         data=sf, season_length=season_length, h=h, board=board, result=result, train=train,
         test=test, models=fitted_models, holdout=holdout, fitted=fitted, levels=levels,
         title=title, description=description, notes=notes,
+        intervals=intervals if levels else "quantile",
+        conformal_windows=conformal.n_windows if conformal is not None else 0,
     )
     items = list(hook.diagnostic_items(ctx))
     items += list(diagnostics(ctx) if callable(diagnostics) else (diagnostics or []))

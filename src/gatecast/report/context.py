@@ -33,6 +33,9 @@ class ReportContext:
         title: the report title.
         description: one line describing the data (e.g. a bundled dataset's description).
         notes: problems met while building (shown in the report, never hidden).
+        intervals: the hold-out intervals' method, ``"quantile"`` (each model's own) or
+            ``"conformal"`` (calibrated on ``conformal_windows`` backtest windows of
+            ``train``).
     """
 
     data: SeriesFrame
@@ -49,3 +52,5 @@ class ReportContext:
     title: str = "gatecast report"
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    intervals: str = "quantile"
+    conformal_windows: int = 0

@@ -187,6 +187,14 @@ def _holdout_mae(ctx: ReportContext, model: str) -> float:
     return float(np.mean(np.abs(y - pred)))
 
 
+def _interval_method(ctx: ReportContext) -> str:
+    """How the bands were made, for conformal ones (quantile bands say nothing, as before)."""
+    if ctx.intervals != "conformal":
+        return ""
+    return (f" (conformal: calibrated on the absolute errors per horizon step of"
+            f" {ctx.conformal_windows} rolling-origin backtest windows of the training part)")
+
+
 def forecasts_section(ctx: ReportContext) -> Section:
     """One figure per model: train tail, in-sample fit, hold-out forecast and interval."""
     order = [m for m in ctx.board.index if m in ctx.models]
@@ -195,7 +203,8 @@ def forecasts_section(ctx: ReportContext) -> Section:
     parts = [f"<p>Each model was fitted on the data up to the dashed line (for the first"
              f" series: {esc(_ds_text(ctx, cutoff[0]))})"
              f" and forecasts the final {ctx.h} points it never saw (dotted: actual). Thin line:"
-             " in-sample one-step fit; band: the widest prediction interval.</p>"]
+             " in-sample one-step fit; band: the widest prediction interval"
+             f"{_interval_method(ctx)}.</p>"]
     naive = _holdout_mae(ctx, "naive") if "naive" in ctx.holdout else float("nan")
     figures = []
     for name in order:
@@ -205,8 +214,9 @@ def forecasts_section(ctx: ReportContext) -> Section:
         fitted = None
         if ctx.fitted is not None and name in ctx.fitted:
             fitted = ctx.fitted[["unique_id", "ds", name]].dropna()
+        conformal = "conformal" if ctx.intervals == "conformal" else None
         fig = plot_forecast(ctx.train, ctx.holdout[cols], actuals=ctx.test, fitted=fitted,
-                            last=show, max_series=MAX_PANELS, title=name)
+                            last=show, max_series=MAX_PANELS, title=name, intervals=conformal)
         mae = _holdout_mae(ctx, name)
         rel = f"; naive {fmt_number(naive)}" if name != "naive" and np.isfinite(naive) else ""
         figures.append(f'<div id="model-{esc(name)}">' + render_figure(

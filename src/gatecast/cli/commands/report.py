@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import gatecast.datasets as datasets
-from gatecast.cli.common import add_data_args, build_models, csv_list, load_data, parse_levels
+from gatecast.cli.common import (
+    add_data_args,
+    add_interval_args,
+    build_models,
+    conformal_of,
+    csv_list,
+    load_data,
+    parse_levels,
+)
 from gatecast.evaluation.compare import with_baselines
 from gatecast.plotting import plot_forecast, plot_leaderboard, plot_loss_curves
 from gatecast.plotting.style import figure_format
@@ -39,6 +47,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--metrics", default="smape,mase,mae,rmse")
     p.add_argument("--title", help="report title (default: from the data)")
     p.add_argument("--output", default="report.html", help="HTML file to write")
+    add_interval_args(p)
 
 
 def _describe(args: argparse.Namespace) -> tuple[str, str]:
@@ -55,6 +64,7 @@ def make_report(args: argparse.Namespace, sf: Any, m: int, h: int, ui: Any,
     out = check_report_path(path or args.output)
     models = build_models(args.models, m, h, args)
     levels = parse_levels(getattr(args, "level", None)) or DEFAULT_LEVELS
+    conformal = conformal_of(args, need_level=False) if hasattr(args, "intervals") else None
     title, description = _describe(args)
     n_models = len(with_baselines(models, m))
     folds = 0 if result is not None else args.windows * n_models
@@ -63,12 +73,14 @@ def make_report(args: argparse.Namespace, sf: Any, m: int, h: int, ui: Any,
             models, sf, h, season_length=m, n_windows=args.windows, level=levels,
             metrics=tuple(csv_list(args.metrics)), title=getattr(args, "title", None) or title,
             description=description, board=board, result=result, progress=advance,
+            intervals="conformal" if conformal is not None else "quantile", conformal=conformal,
         )
     return write_report(report, out)
 
 
 def run(args: argparse.Namespace, ui: Any) -> int:
     check_report_path(args.output)  # fail before any work
+    conformal_of(args, need_level=False)  # a bad --intervals too
     sf, m, h = load_data(args)
     path = make_report(args, sf, m, h, ui)
     ui.done(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)",
@@ -99,14 +111,15 @@ def write_compare_outputs(args: argparse.Namespace, board: Any, result: Any, m: 
 
 
 # -- forecast --plot ----------------------------------------------------------------------
-def forecast_figures(path: str, sf: Any, forecasts: Any, models: list[Any], h: int, m: int
-                     ) -> list[Path]:
+def forecast_figures(path: str, sf: Any, forecasts: Any, models: list[Any], h: int, m: int,
+                     intervals: str | None = None) -> list[Path]:
     """The forecast figure with each model's in-sample fit, plus the loss curves of neural
-    models beside it (``<name>-loss.<suffix>``)."""
+    models beside it (``<name>-loss.<suffix>``); ``intervals`` names the band's method."""
     window = max(4 * h, 3 * m)
     shown = list(sf.ids[:12])  # plot_forecast draws at most 12 panels
     fitted, _ = fitted_table({mod.name: mod for mod in models}, sf, window, ids=shown)
-    plot_forecast(sf, forecasts, path, last=window, fitted=fitted, ids=shown)
+    plot_forecast(sf, forecasts, path, last=window, fitted=fitted, ids=shown,
+                  intervals=intervals)
     written = [Path(path)]
     curves = loss_histories(models)
     if curves:
