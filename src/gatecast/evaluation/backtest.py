@@ -67,6 +67,17 @@ def fold_cuts(lengths: np.ndarray, h: int, n_windows: int, step: int) -> np.ndar
     return lengths[None, :] - back[:, None]
 
 
+def check_fold_room(sf: SeriesFrame, cuts: np.ndarray, need: int, what: str, total: int,
+                    fix: str) -> None:
+    """DataError naming the series whose first fold leaves fewer than ``need`` points to fit
+    on (``what``: the folds asked for; ``total``: the points such a series needs)."""
+    short = cuts[0] < need
+    if short.any():
+        k = int(np.flatnonzero(short)[0])
+        raise DataError(f"series {series_list(list(sf.ids[short]))} too short for {what}:"
+                        f" {int(sf.lengths[k])} points, needs {total}; {fix}")
+
+
 def _model_name(model: Any) -> str:
     return str(getattr(model, "name", type(model).__name__))
 
@@ -180,14 +191,8 @@ def backtest(
 
     cuts = fold_cuts(sf.lengths, h, n_windows, step)
     need = max(int(getattr(m, "min_length", lambda: 1)()) for m in models)
-    short = cuts[0] < need
-    if short.any():
-        k = int(np.flatnonzero(short)[0])
-        raise DataError(
-            f"series {series_list(list(sf.ids[short]))} too short for {n_windows} backtest"
-            f" window(s) of h={h}, step={step}: {sf.lengths[k]} points, needs"
-            f" {need + h + step * (n_windows - 1)}; use fewer windows or a smaller h"
-        )
+    check_fold_room(sf, cuts, need, f"{n_windows} backtest window(s) of h={h}, step={step}",
+                    need + h + step * (n_windows - 1), "use fewer windows or a smaller h")
 
     frames, timings = [], []
     fitted: dict[str, Any] = {}

@@ -38,7 +38,7 @@ import pandas as pd
 from gatecast.checks import whole_number
 from gatecast.data.validate import SeriesFrame
 from gatecast.errors import ConfigError, DataError, series_list
-from gatecast.evaluation.backtest import backtest, fold_cuts
+from gatecast.evaluation.backtest import backtest, check_fold_room, fold_cuts
 from gatecast.models.base import level_label
 
 #: The interval methods a forecast can ask for; "quantile" is each model's own.
@@ -146,15 +146,10 @@ def check_windows(model: Any, sf: SeriesFrame, h: int, n_windows: int) -> None:
     """DataError naming the series too short for ``n_windows`` calibration folds."""
     need = int(getattr(model, "min_length", lambda: 1)())
     cuts = fold_cuts(sf.lengths, h, n_windows, h)
-    short = cuts[0] < need
-    if short.any():
-        k = int(np.flatnonzero(short)[0])
-        raise DataError(
-            f"series {series_list(list(sf.ids[short]))} too short for conformal intervals with"
-            f" {n_windows} calibration window(s) of h={h}: {int(sf.lengths[k])} points,"
-            f" needs {need + h * n_windows}; use fewer windows (conformal n_windows /"
-            " --conformal-windows) or a smaller h"
-        )
+    check_fold_room(sf, cuts, need,
+                    f"conformal intervals with {n_windows} calibration window(s) of h={h}",
+                    need + h * n_windows, "use fewer windows (conformal n_windows /"
+                    " --conformal-windows) or a smaller h")
 
 
 def calibrate(model: Any, sf: SeriesFrame, h: int, config: ConformalConfig | None = None
