@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 
 from gatecast.cli.main import main
 from gatecast.models.registry import RECURRENT
+from helpers import seasonal_frame
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -92,18 +91,15 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monthly, mutate, args, m
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_demo_end_to_end(tmp_path: Path) -> None:
+@pytest.mark.xdist_group("demo")
+def test_demo_end_to_end(demo_run) -> None:
     """The README's demo, through the installed entry point (a real subprocess)."""
-    out = tmp_path / "demo"
-    proc = subprocess.run(
-        [sys.executable, "-m", "gatecast.cli.main", "demo", "--output", str(out)],
-        capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    board = pd.read_csv(out / "leaderboard.csv")
+    assert demo_run.returncode == 0, demo_run.stderr
+    board = pd.read_csv(demo_run.output / "leaderboard.csv")
     assert {"naive", "snaive", "autoarima", "ets", "theta", "lstm"} <= set(board["model"])
-    assert (out / "forecast.png").stat().st_size > 1000
-    assert "leaderboard" not in proc.stderr
-    assert "snaive" in proc.stdout
+    assert (demo_run.output / "forecast.png").stat().st_size > 1000
+    assert "leaderboard" not in demo_run.stderr
+    assert "snaive" in demo_run.stdout
 
 
 @pytest.mark.parametrize("command", ["forecast", "compare", "backtest"])
@@ -151,3 +147,15 @@ def test_param_errors(capsys, csv: Path) -> None:
     code, _, err = run(capsys, "forecast", str(csv), "--model", "naive", "--h", "3",
                        "--param", "hidden_size=8")
     assert code == 2 and "hidden_size" in err
+
+
+def test_warnings_are_one_line_for_the_user(capsys, tmp_path: Path) -> None:
+    """A warning reaches the terminal as ``warning: ...``, not Python's file:line form."""
+    data = tmp_path / "short.csv"
+    seasonal_frame(n_series=2, length=30, m=12, seed=2).to_csv(data, index=False)
+    code, _, err = run(capsys, "--quiet", "forecast", str(data), "--model", "lstm", "--h",
+                       "18", "--param", "max_steps=5", "--output", str(tmp_path / "fc.csv"))
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if "too short for a look-back" in ln]
+    assert len(lines) == 1 and lines[0].startswith("warning: lstm: the series are too short")
+    assert "UserWarning" not in err and ".py:" not in err

@@ -16,7 +16,6 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -177,13 +176,11 @@ def render(path: Path, screenshot: Path | None = None) -> dict[str, Any]:
 
 # -- the browser tests ------------------------------------------------------------------
 @needs_chromium
-def test_demo_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+@pytest.mark.xdist_group("demo")
+def test_demo_report_renders_in_headless_chromium(demo_run) -> None:
     """The README's demo writes report.html, which renders with every figure, offline."""
-    out = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "gatecast.cli.main", "--quiet", "demo",
-                           "--output", str(out)], capture_output=True, text=True, timeout=300,
-                          check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == 0, proc.stderr
+    out = demo_run.output
+    assert demo_run.returncode == 0, demo_run.stderr
     for name in ("leaderboard.csv", "leaderboard.png", "forecasts.csv", "forecast.png"):
         assert (out / name).stat().st_size > 500, name
     shot = ARTIFACTS / "demo-report.png"

@@ -50,7 +50,7 @@ def test_intervals_average_level_by_level(frame: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("network, windows, covariates, recursive, levels, expected", [
     (NetworkSpec(), 1_000, False, False, (), True),
-    (NetworkSpec(), 20_000, False, False, (), False),  # long data: the network alone
+    (NetworkSpec(), 20_000, False, False, (), False),  # many windows: the network alone
     (NetworkSpec(hidden_size=32), 1_000, False, False, (), False),  # a shaped network
     (NetworkSpec(cell="gru"), 1_000, False, False, (), False),  # another cell
     (NetworkSpec(), 1_000, True, False, (), False),
@@ -61,6 +61,26 @@ def test_auto_applies_only_to_the_default_network_on_short_data(
         network, windows, covariates, recursive, levels, expected) -> None:
     assert applies("auto", network, windows, covariates, recursive, levels) is expected
     assert applies("off", network, windows, covariates, recursive, levels) is False
+
+
+@pytest.mark.parametrize("windows, typical, expected", [
+    (50_000, 100, True),     # thousands of short series: short however many windows
+    (50_000, 256, True),     # within the pretrained network's context
+    (50_000, 257, False),    # longer series (M4 Hourly's are 700-960 points)
+    (1_000, 5_000, True),    # one long series: few windows
+])
+def test_many_short_series_are_short_data(windows: int, typical: int, expected: bool) -> None:
+    assert shipped()[0].cfg.max_context == 256
+    assert applies("auto", NetworkSpec(), windows, False, False, (), typical) is expected
+
+
+def test_fit_passes_the_median_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the windows threshold out of the way, the series' median length decides.
+    monkeypatch.setattr("gatecast.models.recurrent_pretrained.SMALL_DATA", 0)
+    short = seasonal_frame(n_series=3, length=60, m=12, seed=1)
+    long = seasonal_frame(n_series=3, length=300, m=12, seed=1)
+    assert gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(short).pretrained_ is not None
+    assert gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(long).pretrained_ is None
 
 
 def test_on_that_cannot_apply_and_unknown_modes_are_config_errors() -> None:
@@ -105,3 +125,55 @@ def test_describe_says_what_the_fit_chose(frame: pd.DataFrame) -> None:
     assert "pretrained" not in alone.describe()
     assert "3 member(s)" in Pretrained(season_length=12).fit(frame).describe()
     assert gc.Naive().fit(frame).describe() == "Naive: fitted"
+
+
+def test_too_short_for_a_seasonal_window_the_pretrained_forecast_takes_it_all(
+        tmp_path: Path) -> None:
+    # 30 monthly points, h = 18: the look-back is cut below a season, so neither member
+    # can forecast the season (docs/decisions.md, "The short-data default").
+    short = seasonal_frame(n_series=3, length=30, m=12, seed=2)
+    with pytest.warns(UserWarning, match=r"look-back of one season \(12 points; it is \d\)"):
+        model = gc.LSTM(season_length=12, horizon=18, trainer=FAST).fit(short)
+    assert max(c.look_back for c in model._configs()) < 12
+    assert {c.skip_period for c in model._configs()} <= {0, 1}   # no seasonal skip
+    assert model.pretrained_.weight == 1.0
+    assert "pretrained network's forecast alone" in model.describe()
+    theirs = Pretrained(season_length=12, alias="p").fit(short).predict(18)
+    np.testing.assert_allclose(model.predict(18)["lstm"], theirs["p"], rtol=1e-6)
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(18), model.predict(18))
+    moved = short.groupby("unique_id").head(28)   # forward keeps the weight
+    np.testing.assert_allclose(model.forward(moved, 18)["lstm"],
+                               Pretrained(season_length=12, alias="p").fit(moved)
+                               .predict(18)["p"], rtol=1e-6)
+
+
+def test_the_weight_in_a_model_file(frame: pd.DataFrame, tmp_path: Path) -> None:
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+    assert model.pretrained_.weight == 0.5
+    model.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    del config["fitted"]["pretrained"]["weight"]       # a file from before weights: even
+    path.write_text(json.dumps(config))
+    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
+    config["fitted"]["pretrained"]["weight"] = 1.5
+    path.write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"'pretrained\.weight' must be a number from 0 to 1"):
+        gc.load(tmp_path / "m")
+
+
+def test_forward_keeps_the_log_average_setting(frame: pd.DataFrame, tmp_path: Path) -> None:
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+    model.save(tmp_path / "m")
+    path = tmp_path / "m" / "config.json"
+    config = json.loads(path.read_text())
+    config["fitted"]["pretrained"]["log_average"] = False     # as files from before it
+    path.write_text(json.dumps(config))
+    old = gc.load(tmp_path / "m")
+    shorter = frame.groupby("unique_id").head(50)
+    plain = Pretrained(season_length=12, log_average=False, alias="p").fit(shorter)
+    own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
+    np.testing.assert_allclose(old.forward(shorter, 6)["lstm"],
+                               (own.forward(shorter, 6)["lstm"] + plain.predict(6)["p"]) / 2,
+                               rtol=1e-6)

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -334,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = args.debug or os.environ.get("GATECAST_DEBUG")
     try:
         check_outputs(args)  # a path that cannot be written fails before any work
-        with _ddp(args):
+        with _ddp(args), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             if args.command in COMMANDS:
                 return COMMANDS[args.command](args, ui)
             module = next(m for m in COMMAND_MODULES if args.command == m.NAME)
@@ -353,6 +355,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {clip(str(exc), 300)} (rerun with"
               " --debug and report it)", file=sys.stderr)
         return 1
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """A warning as one line for the user (``warning: ...``), not Python's file:line
+    form with the source line under it."""
+    print(f"warning: {clip(str(message))}", file=sys.stderr)
 
 
 def _ddp(args: argparse.Namespace) -> Any:

@@ -43,7 +43,7 @@ from gatecast.models.recurrent_ensemble import quantiles_for, train_members, war
 from gatecast.models.recurrent_io import load_recurrent, save_recurrent
 from gatecast.models.recurrent_predict import ForecastState, forecast, future_values
 from gatecast.models.recurrent_prepare import prepare
-from gatecast.models.recurrent_pretrained import applies, check_mode, combine, part_of
+from gatecast.models.recurrent_pretrained import check_mode, combine, fitted_part, part_of
 from gatecast.models.recurrent_specs import (
     AUTO,
     FLAT,
@@ -231,11 +231,8 @@ class RecurrentForecaster(BaseForecaster):
         self.tails_ = tail_windows(prepared.series, prepared.longest)
         self.transform_ = prepared.transform or None
         self.covariates_ = prepared.covariates
-        use = applies(self.pretrained, self.network, n_windows,
-                      prepared.covariates is not None, self.window.mode == "recursive",
-                      self.levels)
-        ga = sf.grouped()
-        self.pretrained_ = part_of([ga[i] for i in range(sf.n_series)], m) if use else None
+        self.pretrained_ = fitted_part(self, sf.grouped(), n_windows, m, configs,
+                                       prepared.covariates is not None)
         self.season_length_ = m
         self.series_ = sf.ids
         self.freq_ = sf.freq
@@ -252,7 +249,7 @@ class RecurrentForecaster(BaseForecaster):
         if self.transform_:
             out["transform"] = self.transform_
         if getattr(self, "pretrained_", None) is not None:
-            out["pretrained"] = "averaged with the pretrained network's forecast (short data)"
+            out["pretrained"] = self.pretrained_.describe()
         return out
 
     def _configs(self) -> list[NetworkConfig]:
@@ -290,7 +287,7 @@ class RecurrentForecaster(BaseForecaster):
             covs = dataclasses.replace(covs, tails=tail_rows(hist[keep], series.indptr, lb))
         part = getattr(self, "pretrained_", None)
         if part is not None:
-            part = part_of([ga[i] for i in range(ga.n_series)], part.season_length)
+            part = part_of([ga[i] for i in range(ga.n_series)], part.season_length, part)
         return ForecastState(tail_windows(series, lb), pipeline, covs, self.series_,
                              sf.last_ds()[pos], self.freq_, part)
 

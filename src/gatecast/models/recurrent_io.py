@@ -65,7 +65,8 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
         **series_meta(model),
         "pretrained": None if part is None else {"sha256": part.sha256,
                                                  "season_length": part.season_length,
-                                                 "log_average": part.log_average},
+                                                 "log_average": part.log_average,
+                                                 "weight": part.weight},
         "network": dataclasses.asdict(model.network_config_),
         # one per member: members of a look-back ensemble differ in look_back and patch
         "networks": [dataclasses.asdict(cfg) for cfg in model._configs()],
@@ -178,4 +179,8 @@ def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: 
     log_average = raw.get("log_average", False)  # files from before it forecast without it
     if not isinstance(log_average, bool):
         raise fail(file, "'pretrained.log_average' must be true or false")
-    return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]), log_average)
+    weight = raw.get("weight", 0.5)  # files from before it was saved averaged evenly
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        raise fail(file, "'pretrained.weight' must be a number from 0 to 1")
+    return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]), log_average,
+                          float(weight))

@@ -6,7 +6,8 @@ show; the pretrained network (:mod:`gatecast.pretrained`) has seen 20,000 synthe
 On the 23 short monthly/quarterly datasets of ``benchmarks/defaults.py`` the average of the
 two forecasts beat either alone (``docs/decisions.md``, "The short-data default"), so a
 recurrent forecaster with ``pretrained="auto"`` (the default of ``LSTM``) adds the pretrained
-forecast when its data are short (fewer than ``SMALL_DATA`` training windows) and its
+forecast when its data are short (fewer than ``SMALL_DATA`` training windows, or series
+whose median length is within the pretrained network's context, however many) and its
 network is the default one (an LSTM whose shape the user left to the data), with no
 covariates, in direct mode, with interval levels within the pretrained quantiles. ``"on"``
 asks for it whatever the network (an error where it cannot apply), ``"off"`` never.
@@ -14,13 +15,18 @@ asks for it whatever the network (an error where it cannot apply), ``"off"`` nev
 Each quantile the model forecasts is the mean of its own and the pretrained network's
 quantile at that level (the pretrained quantiles interpolated), so intervals combine as the
 point forecasts do (the pretrained forecast with its log average, as ``Pretrained`` makes it).
+Where the series are too short for the LSTM's window to hold one season of a seasonal
+series (every member's look-back shorter than the season, so its seasonal skip became a
+naive one and it cannot forecast the season), the pretrained forecast takes the whole
+weight, and the fit says so in a warning and in ``describe()`` (:func:`share`).
 The pretrained network reads the raw (untransformed) last
 ``max_context`` points of each series; they are kept with the fitted model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -46,16 +52,23 @@ def shipped() -> tuple[Net, str]:
 @dataclass(frozen=True)
 class PretrainedPart:
     """What a fitted model keeps to add the pretrained forecast: each series' raw last
-    points (``contexts``, ``[n_series, width]``, NaN-padded on the left), its season, and
-    whether the pretrained forecast takes the log average (:func:`inference.forecast`)."""
+    points (``contexts``, ``[n_series, width]``, NaN-padded on the left), its season,
+    whether the pretrained forecast takes the log average (:func:`inference.forecast`) and
+    its ``weight`` in the average (:func:`share`)."""
 
     contexts: np.ndarray
     season_length: int
     sha256: str
     log_average: bool = True
+    weight: float = 0.5  # the pretrained forecast's share of the average
 
     def series(self) -> list[np.ndarray]:
         return [row[~np.isnan(row)] for row in self.contexts]
+
+    def describe(self) -> str:
+        if self.weight < 1:
+            return "averaged with the pretrained network's forecast (short data)"
+        return "the pretrained network's forecast alone: no look-back holds a season"
 
 
 def check_mode(mode: object) -> str:
@@ -72,11 +85,21 @@ def default_network(network: Any) -> bool:
                      "output_activation")) and network.head_activation == "relu"
 
 
+def short_data(n_windows: int, typical_length: int) -> bool:
+    """Short data for the combination: fewer than ``SMALL_DATA`` training windows (one
+    series, a few hundred short ones), or series whose median length is within the
+    pretrained network's context (thousands of short series: their many windows do not
+    make any one series long; ``docs/decisions.md``, "The short-data default")."""
+    net, _ = shipped()
+    return n_windows < SMALL_DATA or typical_length <= net.cfg.max_context
+
+
 def applies(mode: str, network: Any, n_windows: int, covariates: bool, recursive: bool,
-            levels: tuple[float, ...]) -> bool:
-    """Whether a fit adds the pretrained forecast: ``"auto"`` on short data for the default
-    network only (a network the user shaped is what they asked to see); ``"on"`` that
-    cannot apply is an error."""
+            levels: tuple[float, ...], typical_length: int | None = None) -> bool:
+    """Whether a fit adds the pretrained forecast: ``"auto"`` on short data
+    (:func:`short_data`; ``typical_length``: the series' median length, ``None`` when only
+    the windows count) for the default network only (a network the user shaped is what
+    they asked to see); ``"on"`` that cannot apply is an error."""
     if mode == "off":
         return False
     net, _ = shipped()
@@ -90,24 +113,55 @@ def applies(mode: str, network: Any, n_windows: int, covariates: bool, recursive
             raise ConfigError(f"pretrained='on' cannot combine with {', '.join(blockers)};"
                               " use pretrained='off'")
         return True
-    return not blockers and default_network(network) and n_windows < SMALL_DATA
+    long = 1 << 62 if typical_length is None else typical_length
+    return not blockers and default_network(network) and short_data(n_windows, long)
 
 
-def part_of(values: list[np.ndarray], season_length: int) -> PretrainedPart:
-    """The contexts of raw series ``values`` for the shipped network."""
+def share(season_length: int, look_backs: list[int], name: str) -> float:
+    """The pretrained forecast's weight: 1 where no member's look-back holds a season of a
+    seasonal series (``docs/decisions.md``, "The short-data default"; a warning names it),
+    else an even 0.5."""
+    if season_length > 1 and max(look_backs) < season_length:
+        warnings.warn(f"{name}: the series are too short for a look-back of one season"
+                      f" ({season_length} points; it is {max(look_backs)}), so its forecast"
+                      " is the pretrained network's alone; pretrained='off' gives the"
+                      " network's own", UserWarning, stacklevel=4)
+        return 1.0
+    return 0.5
+
+
+def part_of(values: list[np.ndarray], season_length: int, like: PretrainedPart | None = None,
+            weight: float = 0.5) -> PretrainedPart:
+    """The contexts of raw series ``values`` for the shipped network; ``like``: a fitted
+    part whose settings (log average, weight) the new one keeps."""
+    if like is not None:
+        return replace(part_of(values, like.season_length), log_average=like.log_average,
+                       weight=like.weight)
     net, digest = shipped()
     width = min(net.cfg.max_context, max(len(v) for v in values))
     contexts = np.full((len(values), width), np.nan)
     for row, v in enumerate(values):
         tail = np.asarray(v, dtype=np.float64)[-width:]
         contexts[row, width - tail.size:] = tail
-    return PretrainedPart(contexts, int(season_length), digest)
+    return PretrainedPart(contexts, int(season_length), digest, weight=weight)
+
+
+def fitted_part(model: Any, ga: Any, n_windows: int, season_length: int, configs: list[Any],
+                covariates: bool) -> PretrainedPart | None:
+    """What recurrent forecaster ``model``, fitted on the raw series ``ga``
+    (:class:`~gatecast.data.grouped.GroupedArray`) with members ``configs``, keeps to add
+    the pretrained forecast; ``None`` where it does not (:func:`applies`)."""
+    if not applies(model.pretrained, model.network, n_windows, covariates,
+                   model.window.mode == "recursive", model.levels, int(np.median(ga.lengths))):
+        return None
+    weight = share(season_length, [c.look_back for c in configs], model.name)
+    return part_of([ga[i] for i in range(ga.n_series)], season_length, weight=weight)
 
 
 def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: int
             ) -> np.ndarray:
     """``pred [n_series, h, len(quantiles)]`` averaged level by level with the pretrained
-    network's forecast after ``part``'s contexts."""
+    network's forecast after ``part``'s contexts (its share: ``part.weight``)."""
     net, _ = shipped()
     if h > max_horizon(net):
         raise ConfigError(f"with the pretrained forecast added, the horizon is at most"
@@ -115,7 +169,9 @@ def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: i
     seasons = np.full(len(part.contexts), part.season_length)
     q = forecast(net, part.series(), seasons, h, log_average=part.log_average)  # [n, h, Q]
     theirs = np.stack([interpolate(q, net.cfg.quantiles, p) for p in quantiles], -1)
-    return (pred + theirs) / 2.0
+    if part.weight == 0.5:  # the even average, bit for bit as before weights existed
+        return (pred + theirs) / 2.0
+    return (1.0 - part.weight) * pred + part.weight * theirs
 
 
 def check_weights(digest: object) -> None:
