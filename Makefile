@@ -36,8 +36,10 @@ browser:
 		|| echo "chromium could not be installed: the browser test will skip"; \
 	fi
 
+# Test files run on up to 4 worker processes (pytest-xdist; one per core): a file stays on
+# one worker, so a module's shared fixture (the demo run, a Ray cluster) starts once.
 test: setup lint browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/m4_hourly.py

@@ -91,17 +91,6 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path, monthly, mutate, args, m
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.xdist_group("demo")
-def test_demo_end_to_end(demo_run) -> None:
-    """The README's demo, through the installed entry point (a real subprocess)."""
-    assert demo_run.returncode == 0, demo_run.stderr
-    board = pd.read_csv(demo_run.output / "leaderboard.csv")
-    assert {"naive", "snaive", "autoarima", "ets", "theta", "lstm"} <= set(board["model"])
-    assert (demo_run.output / "forecast.png").stat().st_size > 1000
-    assert "leaderboard" not in demo_run.stderr
-    assert "snaive" in demo_run.stdout
-
-
 @pytest.mark.parametrize("command", ["forecast", "compare", "backtest"])
 def test_recurrent_models_from_the_cli(capsys, csv: Path, tmp_path: Path, command: str) -> None:
     """Every recurrent model (all seven networks) through forecast, compare and backtest."""
