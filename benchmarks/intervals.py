@@ -7,7 +7,8 @@ Runs in a venv with the ``bench`` extra (neuralforecast) beside gatecast; withou
 neuralforecast the NF row is skipped and said so. Rows, all fitted and scored in one run:
 
 - gatecast ``lstm`` with quantile intervals (``levels=(80, 95)``: trained on the pinball
-  loss of the median and the four interval ends);
+  loss of the median and the four interval ends), and the same network's intervals
+  calibrated conformally (``around="interval"``, ``--windows`` refitted folds);
 - gatecast ``lstm`` (defaults, point forecast) with conformal intervals
   (:mod:`gatecast.evaluation.conformal`: ``--windows`` refitted rolling-origin folds of 48
   steps; the fallback for 95%, which needs 19 windows per series, is each of ``pool`` and
@@ -43,7 +44,13 @@ from statsforecast.models import AutoARIMA, AutoETS
 
 from _m4 import H, M, add_common_args, load_hourly, machine
 from gatecast.data.validate import SeriesFrame, validate
-from gatecast.evaluation.conformal import ConformalConfig, add_bands, calibrate, margins
+from gatecast.evaluation.conformal import (
+    ConformalConfig,
+    add_bands,
+    calibrate,
+    conformal_bands,
+    margins,
+)
 from gatecast.metrics import msis
 from gatecast.models.registry import make_model
 
@@ -114,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="LSTM conformal: fit once for the calibration windows"
                         " (ConformalConfig(refit=False)) instead of once per window")
     parser.add_argument("--skip", default="", help="comma-separated row groups to skip:"
-                        " lstm, lstm-quantile, snaive, ets, arima, nf")
+                        " lstm (all three below), lstm-quantile, lstm-interval, lstm-point"
+                        " (conformal around the point), snaive, ets, arima, nf")
     parser.add_argument("--merge", default=None, metavar="CSV,CSV",
                         help="print and write one table from the intervals.csv files of"
                         " row groups run side by side (--skip) instead of running anything")
@@ -145,16 +153,24 @@ def main(argv: list[str] | None = None) -> int:
             for label, fc, s in conformal_rows(sn, sf, w, "gatecast snaive"):
                 add(label, fc, s, sn.name)
     if "lstm" not in skip:
-        if "lstm-quantile" not in skip:
+        if "lstm-quantile" not in skip or "lstm-interval" not in skip:
             q = make_model("lstm", season_length=M, horizon=H, levels=tuple(LEVELS), **steps)
-            fc, s = timed(lambda: q.fit(sf).predict(H, level=LEVELS))
-            add("gatecast lstm, quantile intervals (levels 80, 95)", fc, s, q.name)
-        point = make_model("lstm", season_length=M, horizon=H, **steps)
-        extra = {3: "gatecast lstm conformal, last 3 of those windows, pool"}
-        args.out.mkdir(parents=True, exist_ok=True)
-        for label, fc, s in conformal_rows(point, sf, args.windows, "gatecast lstm", extra,
-                                           args.out / "lstm-calibration", not args.no_refit):
-            add(label, fc, s, point.name)
+            own, s_own = timed(lambda: q.fit(sf).predict(H, level=LEVELS))
+            if "lstm-quantile" not in skip:
+                add("gatecast lstm, quantile intervals (levels 80, 95)", own, s_own, q.name)
+        if "lstm-interval" not in skip:  # the same network's intervals, calibrated
+            config = ConformalConfig(n_windows=args.windows, around="interval")
+            bands, s_cal = timed(lambda: conformal_bands(q, sf, H, LEVELS, config))
+            add(f"gatecast lstm (levels 80, 95) + conformal around its interval,"
+                f" {args.windows} windows, pool", add_bands(own, bands), s_cal + s_own, q.name)
+        if "lstm-point" not in skip:
+            point = make_model("lstm", season_length=M, horizon=H, **steps)
+            extra = {3: "gatecast lstm conformal, last 3 of those windows, pool"}
+            args.out.mkdir(parents=True, exist_ok=True)
+            for label, fc, s in conformal_rows(point, sf, args.windows, "gatecast lstm",
+                                               extra, args.out / "lstm-calibration",
+                                               not args.no_refit):
+                add(label, fc, s, point.name)
     sf_models = []
     if "ets" not in skip:
         sf_models.append(("AutoETS", None))

@@ -89,22 +89,27 @@ def add_interval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--conformal-windows", type=int, default=None, metavar="N",
                    help=f"backtest windows of h steps that calibrate conformal intervals"
                    f" (default {DEFAULT_WINDOWS}; each refits the model)")
+    p.add_argument("--conformal-around", default=None, metavar="WHAT",
+                   help="what conformal intervals widen: point (default), a band around the"
+                   " point forecast; interval, each model's own interval, calibrated (models"
+                   " with intervals: an lstm with --param levels=80,95, ets, arima)")
 
 
 def conformal_of(args: argparse.Namespace, need_level: bool = True) -> ConformalConfig | None:
     """The calibration ``--intervals conformal`` asks for (``None``: quantile intervals)."""
     if check_intervals(args.intervals) != "conformal":
-        if args.conformal_windows is not None:
-            raise ConfigError("--conformal-windows needs --intervals conformal")
+        for flag, value in (("--conformal-windows", args.conformal_windows),
+                            ("--conformal-around", args.conformal_around)):
+            if value is not None:
+                raise ConfigError(f"{flag} needs --intervals conformal")
         return None
     if need_level and not args.level:
         raise ConfigError("--intervals conformal needs --level, e.g. --level 80,95")
     if getattr(args, "static", None):
         raise ConfigError("--intervals conformal does not take --static: put the static"
                           " features in the data file as columns")
-    if args.conformal_windows is None:
-        return ConformalConfig()
-    return ConformalConfig(n_windows=args.conformal_windows)
+    windows = DEFAULT_WINDOWS if args.conformal_windows is None else args.conformal_windows
+    return ConformalConfig(n_windows=windows, around=args.conformal_around or "point")
 
 
 def load_data(args: argparse.Namespace) -> tuple[Any, int, int]:

@@ -205,7 +205,7 @@ def cmd_forecast(args: argparse.Namespace, ui: Any) -> int:
         for model in models:
             if conformal is not None:
                 bands = conformal_bands(model, sf, h, levels or [], conformal)
-                fc = add_bands(_fit_predict(model, sf, h, None, args), bands)
+                fc = add_bands(_fit_predict(model, sf, h, bands.model_levels(), args), bands)
             else:
                 lv = levels if getattr(model, "supports_intervals", False) else None
                 fc = _fit_predict(model, sf, h, lv, args)

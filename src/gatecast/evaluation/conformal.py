@@ -24,6 +24,13 @@ forecaster instead of built into it:
    intervals. Margins are made non-decreasing in the level, so intervals nest.
 
 The step-``k`` margin uses only errors at step ``k``.
+
+``around="interval"`` calibrates a model's own intervals instead (conformalized quantile
+regression, Romano et al. 2019): the backtest forecasts the model's ``lo``/``hi`` at each
+level, the score of a point is ``max(lo - y, y - hi)`` (negative inside the interval), its
+conformal quantile ``q`` (per series, or pooled as above) moves both ends, ``[lo - q, hi +
+q]``: an interval that undercovered widens, one that overcovered narrows. It needs a model
+with intervals (an LSTM trained with ``levels=``, ETS, ARIMA).
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from gatecast.models.base import level_label
 INTERVALS = ("quantile", "conformal")
 #: How a level with too few calibration windows per series is handled.
 SHORT = ("pool", "max")
+#: What the margins widen: a band around the point forecast, or the model's own interval.
+AROUND = ("point", "interval")
 #: Calibration folds by default (see docs/decisions.md, "Conformal intervals").
 DEFAULT_WINDOWS = 5
 #: At most this many calibration folds (each refits the model).
@@ -73,11 +82,15 @@ class ConformalConfig:
             without ``forward`` need ``True``).
         short: a level that needs more windows than a series has (``ceil((n + 1) L/100) >
             n``): ``"pool"`` the scaled errors of all series, or widen to the ``"max"``.
+        around: ``"point"`` (default): a band ``y_hat -/+ margin`` around the point
+            forecast, for any model; ``"interval"``: the model's own interval at each
+            level, calibrated (see the module docstring; the model must give intervals).
     """
 
     n_windows: int = DEFAULT_WINDOWS
     refit: bool = True
     short: str = "pool"
+    around: str = "point"
 
     def __post_init__(self) -> None:
         n = whole_number(self.n_windows, "conformal n_windows", maximum=MAX_CONFORMAL_WINDOWS)
@@ -87,6 +100,9 @@ class ConformalConfig:
         if self.short not in SHORT:
             raise ConfigError(f"conformal short must be one of {', '.join(map(repr, SHORT))},"
                               f" got {self.short!r}")
+        if self.around not in AROUND:
+            raise ConfigError(f"conformal around must be one of"
+                              f" {', '.join(map(repr, AROUND))}, got {self.around!r}")
 
 
 @dataclass(frozen=True)
@@ -94,24 +110,34 @@ class Calibration:
     """The backtest errors behind one model's conformal intervals.
 
     ``errors``: ``[n_windows, n_series, h]`` absolute errors (window 0 is the earliest);
-    ``scales``: ``[n_series]`` each series' error level for pooling (see :func:`error_scales`).
+    ``scales``: ``[n_series]`` each series' error level for pooling (see :func:`error_scales`);
+    ``scores``: with ``around="interval"``, ``level -> [n_windows, n_series, h]`` interval
+    scores ``max(lo - y, y - hi)`` (else empty: the scores are ``errors``).
     """
 
     name: str
     ids: np.ndarray
     errors: np.ndarray
     scales: np.ndarray
+    scores: dict[float, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ConformalBands:
     """Margins of one model's conformal intervals: ``level -> [n_series, h]``, with the
-    rule each level used (``"series"``, ``"pool"`` or ``"max"``)."""
+    rule each level used (``"series"``, ``"pool"`` or ``"max"``) and what they widen
+    (``around``: the point forecast, or the model's own ``"interval"``)."""
 
     name: str
     ids: np.ndarray
     margins: dict[float, np.ndarray]
     rules: dict[float, str] = field(default_factory=dict)
+    around: str = "point"
+
+    def model_levels(self) -> list[float] | None:
+        """The levels the model must forecast for :func:`add_bands`: its own intervals
+        when they are what is calibrated, else none (the point forecast)."""
+        return sorted(self.margins) if self.around == "interval" else None
 
 
 def naive_scales(sf: SeriesFrame) -> np.ndarray:
@@ -152,18 +178,31 @@ def check_windows(model: Any, sf: SeriesFrame, h: int, n_windows: int) -> None:
                     " --conformal-windows) or a smaller h")
 
 
-def calibrate(model: Any, sf: SeriesFrame, h: int, config: ConformalConfig | None = None
-              ) -> Calibration:
+def calibrate(model: Any, sf: SeriesFrame, h: int, config: ConformalConfig | None = None,
+              levels: list[float] | None = None) -> Calibration:
     """Backtest ``model`` (a copy; the model itself stays as it is) on ``config.n_windows``
-    folds of ``h`` steps and keep its absolute errors (see the module docstring)."""
+    folds of ``h`` steps and keep its absolute errors, and with ``around="interval"`` the
+    scores of its intervals at ``levels`` (see the module docstring)."""
     config = config or ConformalConfig()
     check_windows(model, sf, h, config.n_windows)
-    result = backtest(model, sf, h, n_windows=config.n_windows, refit=config.refit)
+    own = sorted(levels or []) if config.around == "interval" else []
+    if config.around == "interval" and not getattr(model, "supports_intervals", False):
+        raise ConfigError(f"conformal around='interval' calibrates a model's own intervals;"
+                          f" {model.name} gives none (an LSTM needs levels=(80, 95)):"
+                          " use around='point'")
+    result = backtest(model, sf, h, n_windows=config.n_windows, refit=config.refit,
+                      level=own or None)
     name = result.models[0]
     fc = result.forecasts
-    errors = np.abs(fc["y"].to_numpy(np.float64) - fc[name].to_numpy(np.float64))
-    errors = errors.reshape(config.n_windows, sf.n_series, h)
-    return Calibration(name, sf.ids, errors, error_scales(errors, sf))
+    shape = (config.n_windows, sf.n_series, h)
+    y = fc["y"].to_numpy(np.float64)
+    errors = np.abs(y - fc[name].to_numpy(np.float64)).reshape(shape)
+    scores = {}
+    for lv in own:
+        lo = fc[f"{name}-lo-{level_label(lv)}"].to_numpy(np.float64)
+        hi = fc[f"{name}-hi-{level_label(lv)}"].to_numpy(np.float64)
+        scores[lv] = np.maximum(lo - y, y - hi).reshape(shape)
+    return Calibration(name, sf.ids, errors, error_scales(errors, sf), scores)
 
 
 def conformal_rank(n: int, level: float) -> int:
@@ -172,30 +211,36 @@ def conformal_rank(n: int, level: float) -> int:
     return math.ceil((n + 1) * level / 100 - 1e-9)
 
 
+def _margin(scores: np.ndarray, scales: np.ndarray, level: float, short: str
+            ) -> tuple[np.ndarray, str]:
+    """The ``[n_series, h]`` conformal quantile of ``scores [n_windows, n_series, h]`` at
+    ``level`` and the rule used (per series, pooled over series, or their maximum)."""
+    n = scores.shape[0]
+    ordered = np.sort(scores, axis=0)  # ascending per series and step
+    r = conformal_rank(n, level)
+    if r <= n:
+        return ordered[r - 1], "series"
+    if short == "max":
+        return ordered[-1], "max"
+    scaled = scores / scales[None, :, None]  # [n_windows * n_series, h] scores, per step
+    pooled = np.sort(scaled.reshape(-1, scaled.shape[2]), axis=0)
+    rp = min(conformal_rank(pooled.shape[0], level), pooled.shape[0])
+    return pooled[rp - 1][None, :] * scales[:, None], "pool"
+
+
 def margins(cal: Calibration, levels: list[float], short: str = "pool") -> ConformalBands:
-    """The half-widths of the intervals at each level from the calibration errors."""
-    n = cal.errors.shape[0]
-    ordered = np.sort(cal.errors, axis=0)  # [n_windows, n_series, h] ascending per step
-    pooled = None
+    """The margins at each level from the calibration: half-widths around the point
+    forecast, or (``cal.scores``) the shift of each end of the model's own interval."""
+    around = "interval" if cal.scores else "point"
     out: dict[float, np.ndarray] = {}
     rules: dict[float, str] = {}
     previous = None
     for lv in sorted(levels):
-        r = conformal_rank(n, lv)
-        if r <= n:
-            m, rule = ordered[r - 1], "series"
-        elif short == "pool":
-            if pooled is None:  # [n_windows * n_series, h] scaled scores, per step
-                scaled = cal.errors / cal.scales[None, :, None]
-                pooled = np.sort(scaled.reshape(-1, scaled.shape[2]), axis=0)
-            rp = min(conformal_rank(pooled.shape[0], lv), pooled.shape[0])
-            m, rule = pooled[rp - 1][None, :] * cal.scales[:, None], "pool"
-        else:
-            m, rule = ordered[-1], "max"
-        if previous is not None:
+        m, rule = _margin(cal.scores[lv] if cal.scores else cal.errors, cal.scales, lv, short)
+        if previous is not None and around == "point":
             m = np.maximum(m, previous)  # a wider level never gives a narrower interval
         out[lv], rules[lv], previous = m, rule, m
-    return ConformalBands(cal.name, cal.ids, out, rules)
+    return ConformalBands(cal.name, cal.ids, out, rules, around)
 
 
 def add_bands(frame: pd.DataFrame, bands: ConformalBands) -> pd.DataFrame:
@@ -209,13 +254,24 @@ def add_bands(frame: pd.DataFrame, bands: ConformalBands) -> pd.DataFrame:
     step = frame.groupby("unique_id", sort=False).cumcount().to_numpy()
     out = frame.copy()
     point = out[bands.name].to_numpy(np.float64)
+    lo_prev = hi_prev = point
     for lv, m in sorted(bands.margins.items()):
         if step.max(initial=0) >= m.shape[1]:
             raise ConfigError(f"conformal intervals were calibrated for h={m.shape[1]}; a"
                               " longer forecast needs a new calibration")
-        half = m[rows, step]
-        out[f"{bands.name}-lo-{level_label(lv)}"] = point - half
-        out[f"{bands.name}-hi-{level_label(lv)}"] = point + half
+        shift = m[rows, step]
+        lo_col, hi_col = (f"{bands.name}-{side}-{level_label(lv)}" for side in ("lo", "hi"))
+        if bands.around == "interval":
+            if lo_col not in out or hi_col not in out:
+                raise ConfigError(f"conformal around='interval' needs {bands.name}'s own"
+                                  f" {level_label(lv)}% interval in the forecast")
+            lo = out[lo_col].to_numpy(np.float64) - shift
+            hi = out[hi_col].to_numpy(np.float64) + shift
+        else:
+            lo, hi = point - shift, point + shift
+        # nested levels, each holding the point forecast
+        lo_prev, hi_prev = np.minimum(lo, lo_prev), np.maximum(hi, hi_prev)
+        out[lo_col], out[hi_col] = lo_prev, hi_prev
     out.attrs["intervals"] = "conformal"
     return out
 
@@ -224,7 +280,7 @@ def conformal_bands(model: Any, sf: SeriesFrame, h: int, levels: list[float],
                     config: ConformalConfig | None = None) -> ConformalBands:
     """Calibrate ``model`` on ``sf`` and return its margins at ``levels``."""
     config = config or ConformalConfig()
-    return margins(calibrate(model, sf, h, config), levels, config.short)
+    return margins(calibrate(model, sf, h, config, levels), levels, config.short)
 
 
 def conformal_forecast(model: Any, sf: SeriesFrame, h: int, levels: list[float],
@@ -232,10 +288,11 @@ def conformal_forecast(model: Any, sf: SeriesFrame, h: int, levels: list[float],
     """(``model`` fitted on all of ``sf``, its forecasts with conformal intervals)."""
     bands = conformal_bands(model, sf, h, levels, config)
     fitted = model.with_horizon(h).fit(sf)
-    return fitted, add_bands(fitted.predict(h), bands)
+    return fitted, add_bands(fitted.predict(h, level=bands.model_levels()), bands)
 
 
 __all__ = [
+    "AROUND",
     "DEFAULT_WINDOWS",
     "INTERVALS",
     "Calibration",

@@ -120,8 +120,8 @@ def forecast_partition(models: list[Any], sf: SeriesFrame, h: int, levels: list[
     with LocalEngine(1):  # inside a partition: no nested pools
         for model in models:
             lv = levels if levels and model.supports_intervals else None
-            if model.name in bands:
-                lv = None
+            if model.name in bands:  # the point, or the own intervals it calibrated
+                lv = bands[model.name].model_levels()
             if model.per_series:
                 fc = model.clone().fit(sf).predict(h, level=lv)
             else:

@@ -109,7 +109,8 @@ def fit_holdout(models: list[Any], train: SeriesFrame, h: int, levels: list[floa
             bands = conformal_bands(model, train, h, levels, conformal)
         m = model.with_horizon(h).fit(train)
         lv = levels if levels and getattr(m, "supports_intervals", False) else None
-        fc = m.predict(h, level=lv) if bands is None else add_bands(m.predict(h), bands)
+        fc = (m.predict(h, level=lv) if bands is None
+              else add_bands(m.predict(h, level=bands.model_levels()), bands))
         fitted[m.name] = m
         merged = fc if merged is None else merged.merge(fc, on=["unique_id", "ds"])
         if progress is not None:
