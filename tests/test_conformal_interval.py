@@ -76,6 +76,8 @@ def test_a_model_without_intervals_and_bad_options_are_config_errors() -> None:
     sf = validate(df, freq=1)
     with pytest.raises(ConfigError, match=r"lstm gives none \(an LSTM needs levels"):
         calibrate(LSTM(max_steps=2), sf, 4, AROUND, [80])
+    with pytest.raises(ConfigError, match="needs the levels to calibrate"):
+        calibrate(Naive(), sf, 4, AROUND)
     with pytest.raises(ConfigError, match="conformal around must be one of"):
         ConformalConfig(around="both")
 

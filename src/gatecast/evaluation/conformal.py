@@ -190,6 +190,8 @@ def calibrate(model: Any, sf: SeriesFrame, h: int, config: ConformalConfig | Non
         raise ConfigError(f"conformal around='interval' calibrates a model's own intervals;"
                           f" {model.name} gives none (an LSTM needs levels=(80, 95)):"
                           " use around='point'")
+    if config.around == "interval" and not own:
+        raise ConfigError("conformal around='interval' needs the levels to calibrate")
     result = backtest(model, sf, h, n_windows=config.n_windows, refit=config.refit,
                       level=own or None)
     name = result.models[0]
