@@ -336,3 +336,32 @@ def test_cli_pretrain_then_forecast_with_the_weights(tmp_path: Path, capsys) -> 
     code = main(["--quiet", "pretrain", str(path), "--output", str(tmp_path / "x")])
     assert code == 2
     assert "--season-length" in capsys.readouterr().err
+
+
+def test_forward_reads_new_points_with_the_fitted_network(data: pd.DataFrame) -> None:
+    model = Pretrained().fit(data)
+    pd.testing.assert_frame_equal(model.forward(data, 6, level=[80]),
+                                  model.predict(6, level=[80]))
+    shorter = data.groupby("unique_id").head(50)
+    # zero-shot: the forward forecast is a fresh fit's on the shorter data
+    pd.testing.assert_frame_equal(model.forward(shorter, 6), Pretrained().fit(shorter)
+                                  .predict(6))
+    assert model.contexts_[0].size == 60     # the fitted model is unchanged
+    # fine-tuned: the tuned network reads the new points (no second fine-tuning)
+    short = seasonal_frame(n_series=3, length=9, m=4, freq="QS").groupby("unique_id").head(9)
+    tuned = Pretrained(finetune=3, seed=0, finetune_lr=1e-2).fit(short)
+    eight = short.groupby("unique_id").head(8)
+    expected = Pretrained().fit(eight)
+    expected.net_ = tuned.net_
+    pd.testing.assert_frame_equal(tuned.forward(eight, 6), expected.predict(6))
+    assert not np.allclose(tuned.forward(eight, 6)["Pretrained"],
+                           Pretrained().fit(eight).predict(6)["Pretrained"])
+    with pytest.raises(DataError):
+        model.forward(data[data["unique_id"] != data["unique_id"].iloc[0]], 6)
+
+
+def test_backtests_no_longer_refit_it_between_folds(data: pd.DataFrame) -> None:
+    once = gc.backtest(Pretrained(), data, 6, n_windows=3, refit=False)
+    every = gc.backtest(Pretrained(), data, 6, n_windows=3, refit=True)
+    pd.testing.assert_frame_equal(once.forecasts, every.forecasts)   # zero-shot: the same
+    assert len(once.timings.query("fit_seconds > 0")) == 1

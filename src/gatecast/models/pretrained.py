@@ -125,6 +125,23 @@ class Pretrained(BaseForecaster):
                 ) -> pd.DataFrame:
         """Median forecasts (and quantile intervals for ``level``) ``h`` steps ahead."""
         self._check_fitted()
+        return self._forecast_from(self.contexts_, self.last_ds_, h, level, ids)
+
+    def forward(self, data: Any, h: int, level: list[float] | None = None) -> pd.DataFrame:
+        """Forecast after the end of ``data`` with the fitted network (fine-tuned, when it
+        was), reading ``data``'s last points; nothing of the model changes. ``data`` must
+        hold the series given to ``fit``."""
+        self._check_fitted()
+        sf = self._validated(data)
+        fitted_positions(self.series_, sf.ids)  # every series must be known
+        pos = sf.position(self.series_)  # and every fitted one present
+        ga = sf.grouped().take(pos)
+        keep = max(self.net_.cfg.max_context, 1)
+        contexts = [np.asarray(ga[i][-keep:], dtype=np.float64) for i in range(ga.n_series)]
+        return self._forecast_from(contexts, sf.last_ds()[pos], h, level, None)
+
+    def _forecast_from(self, contexts: list[np.ndarray], last_ds: Any, h: int,
+                       level: list[float] | None, ids: Any) -> pd.DataFrame:
         h = check_horizon(h)
         if h > max_horizon(self.net_):
             raise ConfigError(f"{self.name} forecasts at most {max_horizon(self.net_)} steps"
@@ -133,12 +150,12 @@ class Pretrained(BaseForecaster):
         qs = self.net_.cfg.quantiles
         level_quantiles(levels, qs)
         wanted = None if ids is None else fitted_positions(self.series_, ids)
-        seasons = np.full(len(self.contexts_), self.season_length_)
-        q = forecast(self.net_, self.contexts_, seasons, h, self.context, self.log_average)
+        seasons = np.full(len(contexts), self.season_length_)
+        q = forecast(self.net_, contexts, seasons, h, self.context, self.log_average)
         mean = q[..., qs.index(0.5)]
         intervals = {lv: (interpolate(q, qs, 0.5 - lv / 200), interpolate(q, qs, 0.5 + lv / 200))
                      for lv in levels}
-        out = forecast_frame(self.series_, self.last_ds_, self.freq_, self.name, mean, intervals)
+        out = forecast_frame(self.series_, last_ds, self.freq_, self.name, mean, intervals)
         return select_series(out, wanted, h)
 
     # -- saving: config.json + weights.safetensors (the network and the contexts) ---------
