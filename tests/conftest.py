@@ -11,4 +11,3 @@ from helpers import seasonal_frame
 @pytest.fixture
 def monthly() -> pd.DataFrame:
     return seasonal_frame()
-
