@@ -17,6 +17,7 @@ from gatecast.evaluation.conformal import (
     ConformalConfig,
     add_bands,
     calibrate,
+    conformal_bands,
     margins,
 )
 from gatecast.evaluation.forecast import forecast
@@ -87,6 +88,13 @@ def test_the_recurrent_model_with_levels(tmp_path: Path) -> None:
     model = LSTM(levels=(80,), max_steps=5, hidden_size=8, head_hidden=8, pretrained="off")
     fc = forecast(model, df, 4, level=[80], intervals="conformal", conformal=AROUND,
                   freq=1).forecasts
+    # forecast() gives the network's own 80% interval moved by the calibrated margins
+    sf = validate(df, freq=1)
+    bands = conformal_bands(model, sf, 4, [80], AROUND)
+    own = model.with_horizon(4).fit(sf).predict(4, level=[80])
+    expected = add_bands(own, bands)
+    pd.testing.assert_frame_equal(fc[expected.columns], expected, check_dtype=False)
+    assert not np.allclose(fc["lstm-hi-80"], own["lstm-hi-80"])
     assert (fc["lstm-lo-80"] <= fc["lstm"]).all() and (fc["lstm"] <= fc["lstm-hi-80"]).all()
 
 

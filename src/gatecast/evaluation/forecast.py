@@ -292,7 +292,9 @@ def forecast(
                 ready.append(model)
             else:  # train the global model once, here, before the partitions are mapped
                 sample = _train_sample(data, train_series, seed, freq, fill) if lazy else data
-                ready.append(model.fit(sample))
+                # conformal margins were calibrated on the model set for h (as backtests
+                # fit it): the forecast must come from that same model
+                ready.append((model.with_horizon(h) if bands else model).fit(sample))
         source = dataclasses.replace(data, partitions=[]) if lazy else None
         task = _Task(tuple(ready), h, levels, source, freq, fill,
                      None if output is None else str(output), predict_block, bands)

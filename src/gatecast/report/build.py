@@ -24,10 +24,9 @@ from gatecast.evaluation.backtest import BacktestResult
 from gatecast.evaluation.compare import DEFAULT_METRICS, compare, with_baselines
 from gatecast.evaluation.conformal import (
     ConformalConfig,
-    add_bands,
     check_intervals,
     check_windows,
-    conformal_bands,
+    conformal_forecast,
 )
 from gatecast.io.paths import write_text
 from gatecast.models.base import check_horizon
@@ -104,13 +103,12 @@ def fit_holdout(models: list[Any], train: SeriesFrame, h: int, levels: list[floa
     for model in models if conformal is not None and levels else ():
         check_windows(model, train, h, conformal.n_windows)  # before any fitting
     for model in models:
-        bands = None
         if conformal is not None and levels:
-            bands = conformal_bands(model, train, h, levels, conformal)
-        m = model.with_horizon(h).fit(train)
-        lv = levels if levels and getattr(m, "supports_intervals", False) else None
-        fc = (m.predict(h, level=lv) if bands is None
-              else add_bands(m.predict(h, level=bands.model_levels()), bands))
+            m, fc = conformal_forecast(model, train, h, levels, conformal)
+        else:
+            m = model.with_horizon(h).fit(train)
+            lv = levels if levels and getattr(m, "supports_intervals", False) else None
+            fc = m.predict(h, level=lv)
         fitted[m.name] = m
         merged = fc if merged is None else merged.merge(fc, on=["unique_id", "ds"])
         if progress is not None:
