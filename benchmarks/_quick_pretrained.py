@@ -2,7 +2,8 @@
 'heldout' groups, 3 folds as defaults.py runs them): geometric mean of MASE / seasonal naive.
 
     .venv/bin/python benchmarks/_quick_pretrained.py [--weights DIR] [--finetune N]
-        [--datasets small,heldout] [--log-average on,off] [--split test|validation]
+        [--datasets small,heldout] [--log-average on,off] [--seasonal-view on,off]
+        [--split test|validation]
 
 ``--split validation`` scores the folds just before the test folds (each series cut short by
 the test span), so that a choice can be made there and then measured on the test folds.
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", default="small,heldout")
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--log-average", default="on", help="on, off or on,off")
+    parser.add_argument("--seasonal-view", default="on", help="on, off or on,off")
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--data-dir", default=None,
@@ -51,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     names = [n for g in args.datasets.split(",") for n in defaults.GROUPS.get(g, (g,))]
-    runs = [(int(s), a) for s in args.finetune.split(",") for a in args.log_average.split(",")]
-    steps = [f"ft{s}" + ("" if a == "on" else " nolog") for s, a in runs]
+    runs = [(int(s), a, v) for s in args.finetune.split(",") for a in args.log_average.split(",")
+            for v in args.seasonal_view.split(",")]
+    steps = [f"ft{s}" + ("" if a == "on" else " nolog") + ("" if v == "on" else " noseason")
+             for s, a, v in runs]
     ratios: dict[str, list[float]] = {s: [] for s in steps}
     seconds: dict[int, float] = dict.fromkeys(steps, 0.0)
     for name in names:
@@ -67,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             windows = max(1, min(want, (n - 3 - h) // (step or h) + 1))
         models = [Pretrained(season_length=m, weights=args.weights, finetune=s,
                              finetune_lr=args.finetune_lr, log_average=a == "on",
-                             alias=f"pretrained {key}")
-                  for (s, a), key in zip(runs, steps, strict=True)]
+                             seasonal_view=v == "on", alias=f"pretrained {key}")
+                  for (s, a, v), key in zip(runs, steps, strict=True)]
         start = time.perf_counter()
         board, _ = compare(models, df, h, n_windows=windows, step=step, season_length=m,
                            metrics=("mase",), diagnose=False)

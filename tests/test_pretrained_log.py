@@ -34,10 +34,11 @@ def test_positive_series_average_the_value_and_log_forecasts() -> None:
     ys, seasons = _series(), np.array([12, 12])
     plain = forecast_quantiles(net, ys, seasons, 10)
     logged = np.exp(forecast_quantiles(net, [np.log(ys[0])], seasons[:1], 10))[0]
-    both = forecast(net, ys, seasons, 10)
+    both = forecast(net, ys, seasons, 10, seasonal_view=False)
     np.testing.assert_allclose(both[0], (plain[0] + logged) / 2, rtol=1e-12)
     np.testing.assert_array_equal(both[1], plain[1])  # not positive: the plain forecast
-    np.testing.assert_array_equal(forecast(net, ys, seasons, 10, log_average=False), plain)
+    np.testing.assert_array_equal(
+        forecast(net, ys, seasons, 10, log_average=False, seasonal_view=False), plain)
     assert np.all(np.diff(both[0], axis=-1) >= 0)  # the average keeps quantiles ordered
 
 
@@ -57,8 +58,9 @@ def test_the_log_average_forecasts_a_multiplicative_season_better() -> None:
     train, test = y[:96], y[96:]
     frame = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01", periods=96,
                                                                 freq="MS"), "y": train})
-    on = Pretrained().fit(frame).predict(24)["Pretrained"].to_numpy()
-    off = Pretrained(log_average=False).fit(frame).predict(24)["Pretrained"].to_numpy()
+    on = Pretrained(seasonal_view=False).fit(frame).predict(24)["Pretrained"].to_numpy()
+    off = Pretrained(log_average=False, seasonal_view=False).fit(frame).predict(24)[
+        "Pretrained"].to_numpy()
     assert mase(test, on, train, 12) < mase(test, off, train, 12)
 
 

@@ -66,6 +66,10 @@ class Pretrained(BaseForecaster):
         log_average: average each positive series' forecast with the one made on its
             logarithms (``docs/pretrained.md``, "The log average"); models saved before this
             option existed load with ``False``, so they forecast as they did.
+        seasonal_view: average each seasonal series' forecast (three seasons or more read)
+            with the forecast of its seasonally adjusted points, the season put back
+            (``docs/pretrained.md``, "The seasonal view"); models saved before this option
+            existed load with ``False``.
     """
 
     supports_intervals: ClassVar[bool] = True
@@ -76,6 +80,7 @@ class Pretrained(BaseForecaster):
     context: int | None = None
     seed: int = 0
     log_average: bool = True
+    seasonal_view: bool = True
     alias: str | None = None
 
     def __post_init__(self) -> None:
@@ -88,8 +93,9 @@ class Pretrained(BaseForecaster):
             raise ConfigError(f"finetune_lr must be in (0, 1), got {self.finetune_lr!r}")
         if self.weights is not None and not isinstance(self.weights, (str, os.PathLike)):
             raise ConfigError(f"weights must be a folder path, got {self.weights!r}")
-        if not isinstance(self.log_average, bool):
-            raise ConfigError(f"log_average must be true or false, got {self.log_average!r}")
+        for name in ("log_average", "seasonal_view"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.weights is not None:
             self.weights = str(self.weights)
 
@@ -100,7 +106,8 @@ class Pretrained(BaseForecaster):
         members = count_members(self.net_)
         return {"network": f"pretrained LSTM, {members} member(s)",
                 "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot",
-                "log average": "on (positive series)" if self.log_average else "off"}
+                "log average": "on (positive series)" if self.log_average else "off",
+                "seasonal view": "on (three seasons or more)" if self.seasonal_view else "off"}
 
     def fit(self, data: Any) -> Self:
         """Store the contexts (and fine-tune when ``finetune`` > 0)."""
@@ -151,7 +158,8 @@ class Pretrained(BaseForecaster):
         level_quantiles(levels, qs)
         wanted = None if ids is None else fitted_positions(self.series_, ids)
         seasons = np.full(len(contexts), self.season_length_)
-        q = forecast(self.net_, contexts, seasons, h, self.context, self.log_average)
+        q = forecast(self.net_, contexts, seasons, h, self.context, self.log_average,
+                     self.seasonal_view)
         mean = q[..., qs.index(0.5)]
         intervals = {lv: (interpolate(q, qs, 0.5 - lv / 200), interpolate(q, qs, 0.5 + lv / 200))
                      for lv in levels}
@@ -201,8 +209,9 @@ class Pretrained(BaseForecaster):
             raise DataError(f"cannot read a saved pretrained model at {path} ({exc})") from exc
         fitted = config.get("fitted", {})
         try:
-            # files from before the log average forecast without it, as they did
-            model = cls(**{"log_average": False, **config.get("params", {})})
+            # files from before the log average / seasonal view forecast without them
+            model = cls(**{"log_average": False, "seasonal_view": False,
+                           **config.get("params", {})})
             where = str(path / "config.json")
             net = build(net_config(fitted.get("network"), where), members_in(fitted, where))
             net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})

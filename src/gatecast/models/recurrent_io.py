@@ -66,6 +66,7 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
         "pretrained": None if part is None else {"sha256": part.sha256,
                                                  "season_length": part.season_length,
                                                  "log_average": part.log_average,
+                                                 "seasonal_view": part.seasonal_view,
                                                  "weight": part.weight},
         "network": dataclasses.asdict(model.network_config_),
         # one per member: members of a look-back ensemble differ in look_back and patch
@@ -176,11 +177,13 @@ def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: 
             or not 1 <= contexts.shape[1] <= shipped()[0].cfg.max_context):
         raise fail(file, "'pretrained.contexts' must be a [series, context] array for"
                    f" {len(model.series_)} series")
-    log_average = raw.get("log_average", False)  # files from before it forecast without it
-    if not isinstance(log_average, bool):
-        raise fail(file, "'pretrained.log_average' must be true or false")
+    # files from before the log average / the seasonal view forecast without them
+    log_average, seasonal_view = raw.get("log_average", False), raw.get("seasonal_view", False)
+    for name, value in (("log_average", log_average), ("seasonal_view", seasonal_view)):
+        if not isinstance(value, bool):
+            raise fail(file, f"'pretrained.{name}' must be true or false")
     weight = raw.get("weight", 0.5)  # files from before it was saved averaged evenly
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise fail(file, "'pretrained.weight' must be a number from 0 to 1")
     return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]), log_average,
-                          float(weight))
+                          float(weight), seasonal_view)

@@ -53,14 +53,15 @@ def shipped() -> tuple[Net, str]:
 class PretrainedPart:
     """What a fitted model keeps to add the pretrained forecast: each series' raw last
     points (``contexts``, ``[n_series, width]``, NaN-padded on the left), its season,
-    whether the pretrained forecast takes the log average (:func:`inference.forecast`) and
-    its ``weight`` in the average (:func:`share`)."""
+    whether the pretrained forecast takes the log average and the seasonal view
+    (:func:`inference.forecast`) and its ``weight`` in the average (:func:`share`)."""
 
     contexts: np.ndarray
     season_length: int
     sha256: str
     log_average: bool = True
     weight: float = 0.5  # the pretrained forecast's share of the average
+    seasonal_view: bool = True
 
     def series(self) -> list[np.ndarray]:
         return [row[~np.isnan(row)] for row in self.contexts]
@@ -136,7 +137,7 @@ def part_of(values: list[np.ndarray], season_length: int, like: PretrainedPart |
     part whose settings (log average, weight) the new one keeps."""
     if like is not None:
         return replace(part_of(values, like.season_length), log_average=like.log_average,
-                       weight=like.weight)
+                       weight=like.weight, seasonal_view=like.seasonal_view)
     net, digest = shipped()
     width = min(net.cfg.max_context, max(len(v) for v in values))
     contexts = np.full((len(values), width), np.nan)
@@ -167,7 +168,8 @@ def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: i
         raise ConfigError(f"with the pretrained forecast added, the horizon is at most"
                           f" {max_horizon(net)} steps; got h={h} (use pretrained='off')")
     seasons = np.full(len(part.contexts), part.season_length)
-    q = forecast(net, part.series(), seasons, h, log_average=part.log_average)  # [n, h, Q]
+    q = forecast(net, part.series(), seasons, h, log_average=part.log_average,
+                 seasonal_view=part.seasonal_view)  # [n, h, Q]
     theirs = np.stack([interpolate(q, net.cfg.quantiles, p) for p in quantiles], -1)
     if part.weight == 0.5:  # the even average, bit for bit as before weights existed
         return (pred + theirs) / 2.0

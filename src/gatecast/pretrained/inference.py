@@ -11,7 +11,9 @@ on its values and on their logarithms, and the two quantile forecasts (the secon
 by ``exp``) are averaged level by level. The network normalises each context by its mean and
 spread, which treats a multiplicative season or trend as additive; the log view sees it as
 additive, and the average of the two views forecasts positive series better than either
-(``docs/pretrained.md``, "The log average").
+(``docs/pretrained.md``, "The log average"). The seasonal view then averages a seasonal
+series' forecast with that of its seasonally adjusted context, the season put back
+(:mod:`gatecast.pretrained.views`; ``docs/pretrained.md``, "The seasonal view").
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 
 from gatecast.errors import ConfigError
 from gatecast.pretrained.network import Net
+from gatecast.pretrained.views import season_of
 
 #: Series per forward pass.
 BLOCK = 512
@@ -83,14 +86,10 @@ def _positive(series: list[np.ndarray], width: int) -> list[int]:
             if len(x) and bool(np.all(np.asarray(x[-width:], dtype=np.float64) > 0))]
 
 
-def forecast(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
-             context: int | None = None, log_average: bool = True) -> np.ndarray:
-    """Quantile forecasts ``[n_series, h, Q]``; with ``log_average``, series whose read
-    context is positive average their forecast with the one made on their logarithms.
-
-    A series whose log forecast does not map back to finite values (an exponential blow-up
-    of a long rollout) keeps its plain forecast.
-    """
+def _value_views(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
+                 context: int | None, log_average: bool) -> np.ndarray:
+    """The network's forecast of ``series`` as they are, averaged with the log view's where
+    ``log_average`` and the read context is positive."""
     q = forecast_quantiles(net, series, seasons, h, context)
     width = min(context or net.cfg.max_context, net.cfg.max_context)
     rows = _positive(series, width) if log_average else []
@@ -103,6 +102,41 @@ def forecast(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
     for k, r in enumerate(rows):
         if np.all(np.isfinite(back[k])):
             q[r] = 0.5 * (q[r] + back[k])
+    return q
+
+
+def forecast(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
+             context: int | None = None, log_average: bool = True,
+             seasonal_view: bool = True) -> np.ndarray:
+    """Quantile forecasts ``[n_series, h, Q]``; with ``log_average``, series whose read
+    context is positive average their forecast with the one made on their logarithms; with
+    ``seasonal_view``, seasonal series (``m`` > 1, at least three seasons read) average that
+    with the forecast of their seasonally adjusted context (:mod:`.views`; the network reads
+    it as non-seasonal) with the season put back.
+
+    A series whose log forecast does not map back to finite values (an exponential blow-up
+    of a long rollout) keeps its plain forecast; likewise for the seasonal view.
+    """
+    q = _value_views(net, series, seasons, h, context, log_average)
+    if not seasonal_view:
+        return q
+    width = min(context or net.cfg.max_context, net.cfg.max_context)
+    rows, adjusted, found = [], [], []
+    for r, x in enumerate(series):
+        tail = np.asarray(x, dtype=np.float64)[-width:]
+        season = season_of(tail, int(seasons[r]))
+        if season is not None:
+            rows.append(r)
+            adjusted.append(season.remove(tail))
+            found.append(season)
+    if not rows:
+        return q
+    aq = _value_views(net, adjusted, np.ones(len(rows), dtype=np.int64), h, context,
+                      log_average)
+    for k, r in enumerate(rows):
+        back = found[k].restore(aq[k])
+        if np.all(np.isfinite(back)):
+            q[r] = 0.5 * (q[r] + back)
     return q
 
 

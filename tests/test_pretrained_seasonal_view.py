@@ -1,0 +1,141 @@
+"""The seasonal view of the pretrained forecast (pretrained/views, inference.forecast):
+seasonal series average the network's forecast with that of their seasonally adjusted
+points, the season put back; models saved before the option forecast as they did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gatecast as gc
+from gatecast.errors import ConfigError, ModelFileError
+from gatecast.metrics.point import mase
+from gatecast.models.pretrained import Pretrained
+from gatecast.pretrained.inference import forecast
+from gatecast.pretrained.store import cached_weights
+from gatecast.pretrained.views import season_of
+from helpers import seasonal_frame
+
+FAST = {"max_steps": 30, "seed": 0}
+PATTERN = np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, -2.0, 6.0, -5.0, 3.0, -5.0, -8.0])
+
+
+def test_an_additive_season_on_a_linear_trend_is_recovered_exactly() -> None:
+    t = np.arange(50)  # not whole seasons: phases are positions modulo m
+    y = -20.0 + 0.7 * t + PATTERN[t % 12]
+    season = season_of(y, 12)
+    assert season is not None and not season.multiplicative  # a value below 0: additive
+    np.testing.assert_allclose(season.indices, PATTERN - PATTERN.mean(), atol=1e-10)
+    np.testing.assert_allclose(season.remove(y), -20.0 + 0.7 * t + PATTERN.mean(), atol=1e-10)
+    # put back: the season continues from the context's end
+    future = np.arange(50, 70)
+    np.testing.assert_allclose(season.restore(np.zeros(20)), PATTERN[future % 12]
+                               - PATTERN.mean(), atol=1e-10)
+
+
+def test_a_multiplicative_season_is_recovered_exactly_and_restores_quantiles() -> None:
+    s = 1.0 + PATTERN / 20.0
+    s = s / s.mean()
+    t = np.arange(40)
+    y = 80.0 * s[t % 12]
+    season = season_of(y, 12)
+    assert season is not None and season.multiplicative
+    np.testing.assert_allclose(season.indices, s, rtol=1e-12)
+    np.testing.assert_allclose(season.remove(y), 80.0, rtol=1e-12)
+    q = np.tile([70.0, 80.0, 90.0], (5, 1))  # [h, quantiles]
+    back = season.restore(q)
+    np.testing.assert_allclose(back, q * s[np.arange(40, 45) % 12][:, None], rtol=1e-12)
+    assert np.all(np.diff(back, axis=-1) > 0)  # positive indices keep quantiles ordered
+
+
+@pytest.mark.parametrize(("y", "m"), [(np.arange(1.0, 60.0), 1),        # no season
+                                      (np.arange(1.0, 36.0), 12),       # < 3 seasons
+                                      (np.r_[np.nan, np.ones(40)], 12)])  # not finite
+def test_no_season_is_taken_out_where_there_is_none_to_take(y: np.ndarray, m: int) -> None:
+    assert season_of(y, m) is None
+
+
+def test_forecast_averages_the_adjusted_view_with_the_season_put_back() -> None:
+    net = cached_weights()
+    t = np.arange(60)
+    seasonal = 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12)
+    short = seasonal[:30]  # under three seasons: no seasonal view
+    ys, seasons = [seasonal, short, seasonal], np.array([12, 12, 1])
+    plain = forecast(net, ys, seasons, 15, seasonal_view=False)
+    both = forecast(net, ys, seasons, 15)
+    season = season_of(seasonal, 12)
+    adjusted = forecast(net, [season.remove(seasonal)], np.array([1]), 15, seasonal_view=False)
+    np.testing.assert_allclose(both[0], (plain[0] + season.restore(adjusted[0])) / 2,
+                               rtol=1e-12)
+    np.testing.assert_array_equal(both[1:], plain[1:])  # too short, and m = 1: unchanged
+    assert np.all(np.diff(both[0], axis=-1) >= 0)
+
+
+def test_the_seasonal_view_forecasts_a_noisy_stable_season_better() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(144)
+    y = 200 + 20 * np.sin(2 * np.pi * t / 12) + 8 * np.cos(4 * np.pi * t / 12) \
+        + rng.normal(0, 6, t.size)
+    train, test = y[:120], y[120:]
+    frame = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2000-01", periods=120,
+                                                                freq="MS"), "y": train})
+    on = Pretrained().fit(frame).predict(24)["Pretrained"].to_numpy()
+    off = Pretrained(seasonal_view=False).fit(frame).predict(24)["Pretrained"].to_numpy()
+    assert mase(test, on, train, 12) < mase(test, off, train, 12)
+
+
+def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(tmp_path: Path
+                                                                        ) -> None:
+    frame = seasonal_frame(n_series=2, length=40, m=12)
+    model = Pretrained(alias="pt").fit(frame)
+    assert model.choices()["seasonal view"].startswith("on")
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["params"]["seasonal_view"] is True
+    del config["params"]["seasonal_view"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = gc.load(tmp_path / "m")
+    assert old.seasonal_view is False
+    pd.testing.assert_frame_equal(
+        old.predict(6), Pretrained(alias="pt", seasonal_view=False).fit(frame).predict(6))
+    assert not np.allclose(old.predict(6)["pt"], model.predict(6)["pt"])
+
+
+def test_an_lstm_saved_before_the_option_combines_without_it(tmp_path: Path) -> None:
+    frame = seasonal_frame(n_series=2, length=60, m=12, seed=5)
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+    assert model.pretrained_.seasonal_view is True
+    model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    del config["fitted"]["pretrained"]["seasonal_view"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    old = gc.load(tmp_path / "m")
+    assert old.pretrained_.seasonal_view is False
+    assert not np.allclose(old.predict(6)["lstm"], model.predict(6)["lstm"])
+    # forward keeps the loaded setting too
+    own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
+    theirs = Pretrained(season_length=12, seasonal_view=False, alias="p").fit(frame)
+    np.testing.assert_allclose(old.forward(frame, 6)["lstm"],
+                               (own.forward(frame, 6)["lstm"] + theirs.predict(6)["p"]) / 2,
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_seasonal_view_must_be_a_bool(bad: object) -> None:
+    with pytest.raises(ConfigError, match="seasonal_view"):
+        Pretrained(seasonal_view=bad)
+
+
+def test_a_bad_seasonal_view_in_a_model_file_is_named(tmp_path: Path) -> None:
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(seasonal_frame(2, 60))
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["fitted"]["pretrained"]["seasonal_view"] = "yes"
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"'pretrained\.seasonal_view' must be true or false"):
+        gc.load(tmp_path / "m")
