@@ -1,23 +1,19 @@
 """The log average of the pretrained forecast (pretrained/inference.forecast): positive
 series average the forecast made on their values with the one made on their logarithms;
-models saved before the option forecast as they did."""
+models saved before the option forecast as they did
+(tests/test_pretrained_seasonal_view.py)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import gatecast as gc
 from gatecast.errors import ConfigError
 from gatecast.metrics.point import mase
 from gatecast.models.pretrained import Pretrained
 from gatecast.pretrained.inference import forecast, forecast_quantiles
 from gatecast.pretrained.store import cached_weights
-from helpers import seasonal_frame
 
 FAST = {"max_steps": 30, "seed": 0}
 
@@ -62,34 +58,6 @@ def test_the_log_average_forecasts_a_multiplicative_season_better() -> None:
     off = Pretrained(log_average=False, seasonal_view=False).fit(frame).predict(24)[
         "Pretrained"].to_numpy()
     assert mase(test, on, train, 12) < mase(test, off, train, 12)
-
-
-def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(tmp_path: Path
-                                                                        ) -> None:
-    frame = seasonal_frame(n_series=2, length=40, m=12)
-    Pretrained(alias="pt").fit(frame).save(tmp_path / "m")
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert config["params"]["log_average"] is True
-    del config["params"]["log_average"]
-    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
-    old = gc.load(tmp_path / "m")
-    assert old.log_average is False
-    pd.testing.assert_frame_equal(
-        old.predict(6), Pretrained(alias="pt", log_average=False).fit(frame).predict(6))
-
-
-def test_an_lstm_saved_before_the_option_combines_without_it(tmp_path: Path) -> None:
-    frame = seasonal_frame(n_series=2, length=60, m=12, seed=5)
-    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    assert model.pretrained_.log_average is True
-    model.save(tmp_path / "m")
-    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    del config["fitted"]["pretrained"]["log_average"]
-    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
-    old = gc.load(tmp_path / "m")
-    assert old.pretrained_.log_average is False
-    assert not np.allclose(old.predict(6)["lstm"], model.predict(6)["lstm"])
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])

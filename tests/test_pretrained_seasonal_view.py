@@ -1,6 +1,7 @@
 """The seasonal view of the pretrained forecast (pretrained/views, inference.forecast):
 seasonal series average the network's forecast with that of their seasonally adjusted
-points, the season put back; models saved before the option forecast as they did."""
+points, the season put back; models saved before it or the log average forecast as they
+did."""
 
 from __future__ import annotations
 
@@ -88,38 +89,49 @@ def test_the_seasonal_view_forecasts_a_noisy_stable_season_better() -> None:
     assert mase(test, on, train, 12) < mase(test, off, train, 12)
 
 
-def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(tmp_path: Path
-                                                                        ) -> None:
+#: An option, and the options a file from before it lacks (it and the newer ones).
+OPTIONS = {"log_average": ("log_average", "seasonal_view"), "seasonal_view": ("seasonal_view",)}
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(
+        option: str, tmp_path: Path) -> None:
     frame = seasonal_frame(n_series=2, length=40, m=12)
     model = Pretrained(alias="pt").fit(frame)
-    assert model.choices()["seasonal view"].startswith("on")
+    assert model.choices()[option.replace("_", " ")].startswith("on")
     model.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert config["params"]["seasonal_view"] is True
-    del config["params"]["seasonal_view"]
+    assert config["params"][option] is True
+    off = dict.fromkeys(OPTIONS[option], False)
+    for name in off:
+        del config["params"][name]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     old = gc.load(tmp_path / "m")
-    assert old.seasonal_view is False
-    pd.testing.assert_frame_equal(
-        old.predict(6), Pretrained(alias="pt", seasonal_view=False).fit(frame).predict(6))
+    assert all(getattr(old, name) is False for name in off)
+    pd.testing.assert_frame_equal(old.predict(6),
+                                  Pretrained(alias="pt", **off).fit(frame).predict(6))
     assert not np.allclose(old.predict(6)["pt"], model.predict(6)["pt"])
 
 
-def test_an_lstm_saved_before_the_option_combines_without_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option", OPTIONS)
+def test_an_lstm_saved_before_the_option_combines_without_it(option: str, tmp_path: Path
+                                                             ) -> None:
     frame = seasonal_frame(n_series=2, length=60, m=12, seed=5)
     model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    assert model.pretrained_.seasonal_view is True
+    assert getattr(model.pretrained_, option) is True
     model.save(tmp_path / "m")
     pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
     config = json.loads((tmp_path / "m" / "config.json").read_text())
-    del config["fitted"]["pretrained"]["seasonal_view"]
+    off = dict.fromkeys(OPTIONS[option], False)
+    for name in off:
+        del config["fitted"]["pretrained"][name]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     old = gc.load(tmp_path / "m")
-    assert old.pretrained_.seasonal_view is False
+    assert all(getattr(old.pretrained_, name) is False for name in off)
     assert not np.allclose(old.predict(6)["lstm"], model.predict(6)["lstm"])
     # forward keeps the loaded setting too
     own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
-    theirs = Pretrained(season_length=12, seasonal_view=False, alias="p").fit(frame)
+    theirs = Pretrained(season_length=12, alias="p", **off).fit(frame)
     np.testing.assert_allclose(old.forward(frame, 6)["lstm"],
                                (own.forward(frame, 6)["lstm"] + theirs.predict(6)["p"]) / 2,
                                rtol=1e-6)
