@@ -134,7 +134,7 @@ def share(season_length: int, look_backs: list[int], name: str) -> float:
 def part_of(values: list[np.ndarray], season_length: int, like: PretrainedPart | None = None,
             weight: float = 0.5) -> PretrainedPart:
     """The contexts of raw series ``values`` for the shipped network; ``like``: a fitted
-    part whose settings (log average, weight) the new one keeps."""
+    part whose settings (log average, seasonal view, weight) the new one keeps."""
     if like is not None:
         return replace(part_of(values, like.season_length), log_average=like.log_average,
                        weight=like.weight, seasonal_view=like.seasonal_view)
