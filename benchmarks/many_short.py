@@ -15,7 +15,9 @@ the pretrained network zero-shot, the LSTM trained from scratch (``pretrained="o
 the network the default sizes for these data), the same with the network the default
 chooses from ``SMALL_DATA`` windows on (``--large``: 2 layers of 128, a 128-wide head of
 one layer, batches of 128, as explicit parameters), and the averages of each LSTM with
-the pretrained forecast (what ``pretrained="auto"`` forecasts). Mean MASE (seasonal
+the pretrained forecast: weighted as ``pretrained="auto"`` weighs them (the pretrained
+forecast's share ``SHARE``, ``+ pretrained``) and evenly (``+ pretrained, even``, the
+default's weights before 2026-12-07). Mean MASE (seasonal
 naive scale) and sMAPE over the series, fit + predict seconds. The decision:
 ``docs/decisions.md``, "The short-data default".
 """
@@ -34,6 +36,7 @@ import _short
 from gatecast.evaluation.compare import compare, leaderboard
 from gatecast.models.pretrained import Pretrained
 from gatecast.models.recurrent import LSTM
+from gatecast.models.recurrent_pretrained import SHARE
 
 H, M = 18, 12
 LARGE = {"hidden_size": 128, "num_layers": 2, "head_hidden": 128, "head_layers": 1}
@@ -70,14 +73,17 @@ def run(df: pd.DataFrame, large: bool) -> dict[str, tuple[float, float, float]]:
                      metrics=("mase", "smape"), diagnose=False)
     fc = res.forecasts
     lstms = ["lstm", *(["lstm large"] if large else [])]
+    mixes = {" + pretrained": SHARE, " + pretrained, even": 0.5}
     for k in lstms:
-        fc[f"{k} + pretrained"] = (fc[k] + fc["pretrained"]) / 2
-    rows = ["snaive", "pretrained", *lstms, *(f"{k} + pretrained" for k in lstms)]
+        for suffix, w in mixes.items():
+            fc[k + suffix] = (1 - w) * fc[k] + w * fc["pretrained"]
+    rows = ["snaive", "pretrained", *lstms, *(k + suffix for k in lstms for suffix in mixes)]
     board = leaderboard(dataclasses.replace(res, models=rows), ["mase", "smape"])
     seconds = {k: float(board.loc[k, "fit_seconds"]) for k in ["pretrained", *lstms]}
     seconds["snaive"] = float(board.loc["snaive", "fit_seconds"])
     for k in lstms:
-        seconds[f"{k} + pretrained"] = seconds[k] + seconds["pretrained"]
+        for suffix in mixes:
+            seconds[k + suffix] = seconds[k] + seconds["pretrained"]
     return {k: (float(board.loc[k, "mase"]), float(board.loc[k, "smape"]), seconds[k])
             for k in rows}
 

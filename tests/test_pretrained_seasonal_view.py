@@ -89,52 +89,96 @@ def test_the_seasonal_view_forecasts_a_noisy_stable_season_better() -> None:
     assert mase(test, on, train, 12) < mase(test, off, train, 12)
 
 
-#: An option, and the options a file from before it lacks (it and the newer ones).
-OPTIONS = {"log_average": ("log_average", "seasonal_view"), "seasonal_view": ("seasonal_view",)}
+#: An option, and what a file from before it lacks (it and the newer ones), as such files
+#: load.
+OPTIONS = {"log_average": {"log_average": False, "seasonal_view": False,
+                           "season_window": None},
+           "seasonal_view": {"seasonal_view": False, "season_window": None},
+           "season_window": {"season_window": None}}
+LONG = 100  # more seasons than the window reads, so every option changes the forecast
 
 
 @pytest.mark.parametrize("option", OPTIONS)
 def test_a_pretrained_model_saved_before_the_option_forecasts_as_it_did(
         option: str, tmp_path: Path) -> None:
-    frame = seasonal_frame(n_series=2, length=40, m=12)
+    frame = seasonal_frame(n_series=2, length=LONG, m=12)
     model = Pretrained(alias="pt").fit(frame)
-    assert model.choices()[option.replace("_", " ")].startswith("on")
+    assert model.choices()["log average" if option == "log_average" else "seasonal view"
+                           ].startswith("on")
     model.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert config["params"][option] is True
-    off = dict.fromkeys(OPTIONS[option], False)
-    for name in off:
+    assert config["params"][option] == getattr(Pretrained(), option)
+    old_values = OPTIONS[option]
+    for name in old_values:
         del config["params"][name]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     old = gc.load(tmp_path / "m")
-    assert all(getattr(old, name) is False for name in off)
+    assert all(getattr(old, name) is value for name, value in old_values.items())
     pd.testing.assert_frame_equal(old.predict(6),
-                                  Pretrained(alias="pt", **off).fit(frame).predict(6))
+                                  Pretrained(alias="pt", **old_values).fit(frame).predict(6))
     assert not np.allclose(old.predict(6)["pt"], model.predict(6)["pt"])
 
 
 @pytest.mark.parametrize("option", OPTIONS)
 def test_an_lstm_saved_before_the_option_combines_without_it(option: str, tmp_path: Path
                                                              ) -> None:
-    frame = seasonal_frame(n_series=2, length=60, m=12, seed=5)
+    frame = seasonal_frame(n_series=2, length=LONG, m=12, seed=5)
     model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    assert getattr(model.pretrained_, option) is True
+    assert getattr(model.pretrained_, option) == getattr(Pretrained(), option)
     model.save(tmp_path / "m")
     pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
     config = json.loads((tmp_path / "m" / "config.json").read_text())
-    off = dict.fromkeys(OPTIONS[option], False)
-    for name in off:
+    old_values = OPTIONS[option]
+    for name in old_values:
         del config["fitted"]["pretrained"][name]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     old = gc.load(tmp_path / "m")
-    assert all(getattr(old.pretrained_, name) is False for name in off)
+    assert all(getattr(old.pretrained_, name) is value for name, value in old_values.items())
     assert not np.allclose(old.predict(6)["lstm"], model.predict(6)["lstm"])
     # forward keeps the loaded setting too
     own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
-    theirs = Pretrained(season_length=12, alias="p", **off).fit(frame)
+    theirs = Pretrained(season_length=12, alias="p", **old_values).fit(frame)
+    w = old.pretrained_.weight
     np.testing.assert_allclose(old.forward(frame, 6)["lstm"],
-                               (own.forward(frame, 6)["lstm"] + theirs.predict(6)["p"]) / 2,
-                               rtol=1e-6)
+                               (1 - w) * own.forward(frame, 6)["lstm"]
+                               + w * theirs.predict(6)["p"], rtol=1e-6)
+
+
+def test_the_indices_read_the_last_window_seasons() -> None:
+    """A season that changed: the window's indices are the new season exactly (the moving
+    average of a zero-mean season is 0; values below 0: additive), every season's mix them."""
+    window, m = 3, 12
+    new = np.roll(PATTERN, 5)
+    t = np.arange(10 * m)
+    change = len(t) - (window + 2) * m  # every ratio in the window sees the new season only
+    y = np.where(t < change, PATTERN[t % m], new[t % m])
+    recent = season_of(y, m, window)
+    assert recent is not None
+    np.testing.assert_allclose(recent.indices, new - new.mean(), atol=1e-10)
+    every = season_of(y, m)
+    assert every is not None and not np.allclose(every.indices, recent.indices, atol=0.5)
+    # a window longer than the context reads every season
+    np.testing.assert_array_equal(season_of(y, m, 1000).indices, every.indices)
+    net = cached_weights()
+    assert not np.allclose(forecast(net, [y], np.array([m]), 12, season_window=window),
+                           forecast(net, [y], np.array([m]), 12, season_window=None))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "5"])
+def test_season_window_must_be_a_whole_number_or_none(bad: object) -> None:
+    with pytest.raises(ConfigError, match="season_window"):
+        Pretrained(season_window=bad)
+
+
+@pytest.mark.parametrize("bad", ["5", 0, 2.5, True])
+def test_a_bad_season_window_in_a_model_file_is_named(bad: object, tmp_path: Path) -> None:
+    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(seasonal_frame(2, 60))
+    model.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["fitted"]["pretrained"]["season_window"] = bad
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match=r"'pretrained\.season_window' must be null"):
+        gc.load(tmp_path / "m")
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])

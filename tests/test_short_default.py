@@ -13,7 +13,7 @@ import pytest
 import gatecast as gc
 from gatecast.errors import ConfigError, ModelFileError
 from gatecast.models.pretrained import Pretrained
-from gatecast.models.recurrent_pretrained import applies, shipped
+from gatecast.models.recurrent_pretrained import SHARE, applies, shipped
 from gatecast.models.recurrent_specs import NetworkSpec
 from helpers import seasonal_frame
 
@@ -32,7 +32,8 @@ def test_the_default_on_short_data_is_the_average_with_the_pretrained_forecast(
     pre = Pretrained(season_length=12, alias="p").fit(frame)
     assert both.pretrained_ is not None and alone.pretrained_ is None
     fc, own, theirs = both.predict(6), alone.predict(6), pre.predict(6)
-    np.testing.assert_allclose(fc["lstm"], (own["lstm"] + theirs["p"]) / 2, rtol=1e-6)
+    assert both.pretrained_.weight == SHARE == 0.75
+    np.testing.assert_allclose(fc["lstm"], 0.25 * own["lstm"] + 0.75 * theirs["p"], rtol=1e-6)
 
 
 def test_intervals_average_level_by_level(frame: pd.DataFrame) -> None:
@@ -43,7 +44,8 @@ def test_intervals_average_level_by_level(frame: pd.DataFrame) -> None:
     fc, own = both.predict(6, level=[80]), alone.predict(6, level=[80])
     for side in ("lo", "hi"):
         np.testing.assert_allclose(fc[f"lstm-{side}-80"],
-                                   (own[f"lstm-{side}-80"] + theirs[f"p-{side}-80"]) / 2,
+                                   0.25 * own[f"lstm-{side}-80"]
+                                   + 0.75 * theirs[f"p-{side}-80"],
                                    rtol=1e-5)
     assert (fc["lstm-lo-80"] <= fc["lstm"]).all() and (fc["lstm"] <= fc["lstm-hi-80"]).all()
 
@@ -150,13 +152,19 @@ def test_too_short_for_a_seasonal_window_the_pretrained_forecast_takes_it_all(
 
 def test_the_weight_in_a_model_file(frame: pd.DataFrame, tmp_path: Path) -> None:
     model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    assert model.pretrained_.weight == 0.5
+    assert model.pretrained_.weight == SHARE
     model.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
     path = tmp_path / "m" / "config.json"
     config = json.loads(path.read_text())
     del config["fitted"]["pretrained"]["weight"]       # a file from before weights: even
     path.write_text(json.dumps(config))
-    pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
+    old = gc.load(tmp_path / "m")
+    assert old.pretrained_.weight == 0.5
+    own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
+    theirs = Pretrained(season_length=12, alias="p").fit(frame)
+    np.testing.assert_allclose(old.predict(6)["lstm"],
+                               (own.predict(6)["lstm"] + theirs.predict(6)["p"]) / 2, rtol=1e-6)
     config["fitted"]["pretrained"]["weight"] = 1.5
     path.write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match=r"'pretrained\.weight' must be a number from 0 to 1"):
@@ -175,5 +183,6 @@ def test_forward_keeps_the_log_average_setting(frame: pd.DataFrame, tmp_path: Pa
     plain = Pretrained(season_length=12, log_average=False, alias="p").fit(shorter)
     own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
     np.testing.assert_allclose(old.forward(shorter, 6)["lstm"],
-                               (own.forward(shorter, 6)["lstm"] + plain.predict(6)["p"]) / 2,
+                               0.25 * own.forward(shorter, 6)["lstm"]
+                               + 0.75 * plain.predict(6)["p"],
                                rtol=1e-6)

@@ -43,6 +43,7 @@ from gatecast.pretrained.inference import (
 )
 from gatecast.pretrained.network import build, count_members
 from gatecast.pretrained.store import cached_weights, members_in, net_config
+from gatecast.pretrained.views import RECENT_SEASONS
 
 MAX_FINETUNE = 100_000
 
@@ -70,6 +71,8 @@ class Pretrained(BaseForecaster):
             with the forecast of its seasonally adjusted points, the season put back
             (``docs/pretrained.md``, "The seasonal view"); models saved before this option
             existed load with ``False``.
+        season_window: the seasonal view's indices average the last this many seasons read
+            (``None``: every season read); models saved before it load with ``None``.
     """
 
     supports_intervals: ClassVar[bool] = True
@@ -81,6 +84,7 @@ class Pretrained(BaseForecaster):
     seed: int = 0
     log_average: bool = True
     seasonal_view: bool = True
+    season_window: int | None = RECENT_SEASONS
     alias: str | None = None
 
     def __post_init__(self) -> None:
@@ -96,6 +100,8 @@ class Pretrained(BaseForecaster):
         for name in ("log_average", "seasonal_view"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.season_window is not None:
+            whole_number(self.season_window, "season_window", minimum=1, maximum=100_000)
         if self.weights is not None:
             self.weights = str(self.weights)
 
@@ -107,7 +113,14 @@ class Pretrained(BaseForecaster):
         return {"network": f"pretrained LSTM, {members} member(s)",
                 "fit": f"fine-tuned {self.finetune} steps" if self.finetune else "zero-shot",
                 "log average": "on (positive series)" if self.log_average else "off",
-                "seasonal view": "on (three seasons or more)" if self.seasonal_view else "off"}
+                "seasonal view": self._seasonal_choice()}
+
+    def _seasonal_choice(self) -> str:
+        if not self.seasonal_view:
+            return "off"
+        read = ("every season" if self.season_window is None
+                else f"the last {self.season_window} seasons")
+        return f"on (three seasons or more; indices from {read} read)"
 
     def fit(self, data: Any) -> Self:
         """Store the contexts (and fine-tune when ``finetune`` > 0)."""
@@ -159,7 +172,7 @@ class Pretrained(BaseForecaster):
         wanted = None if ids is None else fitted_positions(self.series_, ids)
         seasons = np.full(len(contexts), self.season_length_)
         q = forecast(self.net_, contexts, seasons, h, self.context, self.log_average,
-                     self.seasonal_view)
+                     self.seasonal_view, self.season_window)
         mean = q[..., qs.index(0.5)]
         intervals = {lv: (interpolate(q, qs, 0.5 - lv / 200), interpolate(q, qs, 0.5 + lv / 200))
                      for lv in levels}
@@ -209,9 +222,10 @@ class Pretrained(BaseForecaster):
             raise DataError(f"cannot read a saved pretrained model at {path} ({exc})") from exc
         fitted = config.get("fitted", {})
         try:
-            # files from before the log average / seasonal view forecast without them
+            # files from before the log average / seasonal view / its window forecast
+            # without them
             model = cls(**{"log_average": False, "seasonal_view": False,
-                           **config.get("params", {})})
+                           "season_window": None, **config.get("params", {})})
             where = str(path / "config.json")
             net = build(net_config(fitted.get("network"), where), members_in(fitted, where))
             net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})

@@ -67,6 +67,7 @@ def save_recurrent(model: Any, path: str | Path) -> Path:
                                                  "season_length": part.season_length,
                                                  "log_average": part.log_average,
                                                  "seasonal_view": part.seasonal_view,
+                                                 "season_window": part.season_window,
                                                  "weight": part.weight},
         "network": dataclasses.asdict(model.network_config_),
         # one per member: members of a look-back ensemble differ in look_back and patch
@@ -182,8 +183,13 @@ def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: 
     for name, value in (("log_average", log_average), ("seasonal_view", seasonal_view)):
         if not isinstance(value, bool):
             raise fail(file, f"'pretrained.{name}' must be true or false")
+    window = raw.get("season_window")  # files from before it: indices from every season
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int)
+                               or not 1 <= window <= 100_000):
+        raise fail(file, "'pretrained.season_window' must be null or a whole number from 1"
+                   " to 100000")
     weight = raw.get("weight", 0.5)  # files from before it was saved averaged evenly
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise fail(file, "'pretrained.weight' must be a number from 0 to 1")
     return PretrainedPart(contexts.astype(np.float64), m, str(raw["sha256"]), log_average,
-                          float(weight), seasonal_view)
+                          float(weight), seasonal_view, window)

@@ -36,8 +36,12 @@ from gatecast.models.recurrent_defaults import SMALL_DATA
 from gatecast.pretrained.inference import forecast, interpolate, max_horizon
 from gatecast.pretrained.network import Net
 from gatecast.pretrained.store import cached_weights, shipped_dir, weights_hash
+from gatecast.pretrained.views import RECENT_SEASONS
 
 MODES = ("auto", "on", "off")
+#: The pretrained forecast's share of the average with the LSTM's (``docs/decisions.md``,
+#: "The short-data default": chosen on validation folds).
+SHARE = 0.75
 _SHIPPED: dict[str, tuple[Net, str]] = {}
 
 
@@ -53,15 +57,17 @@ def shipped() -> tuple[Net, str]:
 class PretrainedPart:
     """What a fitted model keeps to add the pretrained forecast: each series' raw last
     points (``contexts``, ``[n_series, width]``, NaN-padded on the left), its season,
-    whether the pretrained forecast takes the log average and the seasonal view
-    (:func:`inference.forecast`) and its ``weight`` in the average (:func:`share`)."""
+    whether the pretrained forecast takes the log average and the seasonal view (with the
+    seasons its indices read, ``season_window``; :func:`inference.forecast`) and its
+    ``weight`` in the average (:func:`share`)."""
 
     contexts: np.ndarray
     season_length: int
     sha256: str
     log_average: bool = True
-    weight: float = 0.5  # the pretrained forecast's share of the average
+    weight: float = SHARE  # the pretrained forecast's share of the average
     seasonal_view: bool = True
+    season_window: int | None = RECENT_SEASONS
 
     def series(self) -> list[np.ndarray]:
         return [row[~np.isnan(row)] for row in self.contexts]
@@ -121,23 +127,25 @@ def applies(mode: str, network: Any, n_windows: int, covariates: bool, recursive
 def share(season_length: int, look_backs: list[int], name: str) -> float:
     """The pretrained forecast's weight: 1 where no member's look-back holds a season of a
     seasonal series (``docs/decisions.md``, "The short-data default"; a warning names it),
-    else an even 0.5."""
+    else :data:`SHARE`."""
     if season_length > 1 and max(look_backs) < season_length:
         warnings.warn(f"{name}: the series are too short for a look-back of one season"
                       f" ({season_length} points; it is {max(look_backs)}), so its forecast"
                       " is the pretrained network's alone; pretrained='off' gives the"
                       " network's own", UserWarning, stacklevel=4)
         return 1.0
-    return 0.5
+    return SHARE
 
 
 def part_of(values: list[np.ndarray], season_length: int, like: PretrainedPart | None = None,
-            weight: float = 0.5) -> PretrainedPart:
+            weight: float = SHARE) -> PretrainedPart:
     """The contexts of raw series ``values`` for the shipped network; ``like``: a fitted
-    part whose settings (log average, seasonal view, weight) the new one keeps."""
+    part whose settings (log average, seasonal view and its window, weight) the new one
+    keeps."""
     if like is not None:
         return replace(part_of(values, like.season_length), log_average=like.log_average,
-                       weight=like.weight, seasonal_view=like.seasonal_view)
+                       weight=like.weight, seasonal_view=like.seasonal_view,
+                       season_window=like.season_window)
     net, digest = shipped()
     width = min(net.cfg.max_context, max(len(v) for v in values))
     contexts = np.full((len(values), width), np.nan)
@@ -169,9 +177,10 @@ def combine(pred: np.ndarray, quantiles: list[float], part: PretrainedPart, h: i
                           f" {max_horizon(net)} steps; got h={h} (use pretrained='off')")
     seasons = np.full(len(part.contexts), part.season_length)
     q = forecast(net, part.series(), seasons, h, log_average=part.log_average,
-                 seasonal_view=part.seasonal_view)  # [n, h, Q]
+                 seasonal_view=part.seasonal_view,
+                 season_window=part.season_window)  # [n, h, Q]
     theirs = np.stack([interpolate(q, net.cfg.quantiles, p) for p in quantiles], -1)
-    if part.weight == 0.5:  # the even average, bit for bit as before weights existed
+    if part.weight == 0.5:  # files' even average, bit for bit as before weights existed
         return (pred + theirs) / 2.0
     return (1.0 - part.weight) * pred + part.weight * theirs
 

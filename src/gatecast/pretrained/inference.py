@@ -23,7 +23,7 @@ import torch
 
 from gatecast.errors import ConfigError
 from gatecast.pretrained.network import Net
-from gatecast.pretrained.views import season_of
+from gatecast.pretrained.views import RECENT_SEASONS, season_of
 
 #: Series per forward pass.
 BLOCK = 512
@@ -107,12 +107,14 @@ def _value_views(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int
 
 def forecast(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
              context: int | None = None, log_average: bool = True,
-             seasonal_view: bool = True) -> np.ndarray:
+             seasonal_view: bool = True, season_window: int | None = RECENT_SEASONS
+             ) -> np.ndarray:
     """Quantile forecasts ``[n_series, h, Q]``; with ``log_average``, series whose read
     context is positive average their forecast with the one made on their logarithms; with
     ``seasonal_view``, seasonal series (``m`` > 1, at least three seasons read) average that
-    with the forecast of their seasonally adjusted context (:mod:`.views`; the network reads
-    it as non-seasonal) with the season put back.
+    with the forecast of their seasonally adjusted context (:mod:`.views`, the indices from
+    the last ``season_window`` seasons read, ``None``: all; the network reads it as
+    non-seasonal) with the season put back.
 
     A series whose log forecast does not map back to finite values (an exponential blow-up
     of a long rollout) keeps its plain forecast; likewise for the seasonal view.
@@ -124,7 +126,7 @@ def forecast(net: Net, series: list[np.ndarray], seasons: np.ndarray, h: int,
     rows, adjusted, found = [], [], []
     for r, x in enumerate(series):
         tail = np.asarray(x, dtype=np.float64)[-width:]
-        season = season_of(tail, int(seasons[r]))
+        season = season_of(tail, int(seasons[r]), season_window)
         if season is not None:
             rows.append(r)
             adjusted.append(season.remove(tail))

@@ -6,8 +6,9 @@ for an LSTM of 64 units. Dividing the season out first (the classical multiplica
 decomposition: a centred moving average of one season, each phase's mean ratio to it,
 indices normalised to mean 1; additive when a value is not positive) hands the network a
 series without the season, and multiplying the indices back in gives a forecast whose season
-is the average of every season read. :func:`gatecast.pretrained.inference.forecast` averages
-this view with the network's own (``docs/pretrained.md``, "The seasonal view").
+is the average of the seasons read (the last :data:`RECENT_SEASONS` of them by default, so
+that a season whose amplitude drifts is followed). :func:`gatecast.pretrained.inference.forecast`
+averages this view with the network's own (``docs/pretrained.md``, "The seasonal view").
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import numpy as np
 #: Whole seasons a context needs for the view (one season of the centred moving average is
 #: lost at its ends, so 3 leave at least two ratios for every phase).
 MIN_SEASONS = 3
+#: Seasons of ratios the indices average by default (``docs/pretrained.md``, "The seasonal
+#: view": chosen on validation folds).
+RECENT_SEASONS = 5
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,12 @@ class Season:
         return q * s if self.multiplicative else q + s
 
 
-def season_of(y: np.ndarray, m: int) -> Season | None:
-    """The seasonal indices of ``y`` for season length ``m``; ``None`` where there is no
-    season to take out (``m`` < 2, fewer than :data:`MIN_SEASONS` seasons, or indices that
-    are not finite and, for a multiplicative season, positive)."""
+def season_of(y: np.ndarray, m: int, window: int | None = None) -> Season | None:
+    """The seasonal indices of ``y`` for season length ``m``, each phase's ratio to the
+    moving average averaged over the last ``window`` seasons of ratios (``None``: all);
+    ``None`` where there is no season to take out (``m`` < 2, fewer than
+    :data:`MIN_SEASONS` seasons, or indices that are not finite and, for a multiplicative
+    season, positive)."""
     y = np.asarray(y, dtype=np.float64)
     if m < 2 or len(y) < MIN_SEASONS * m or not np.all(np.isfinite(y)):
         return None
@@ -57,6 +63,8 @@ def season_of(y: np.ndarray, m: int) -> Season | None:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = middle / trend if multiplicative else middle - trend
     phase = np.arange(start, start + len(trend)) % m
+    if window is not None:
+        ratio, phase = ratio[-window * m:], phase[-window * m:]
     indices = np.bincount(phase, ratio, minlength=m) / np.bincount(phase, minlength=m)
     indices = indices / indices.mean() if multiplicative else indices - indices.mean()
     if not np.all(np.isfinite(indices)) or (multiplicative and np.any(indices <= 0)):
