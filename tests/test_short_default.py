@@ -33,6 +33,7 @@ def test_the_default_on_short_data_is_the_average_with_the_pretrained_forecast(
     assert both.pretrained_ is not None and alone.pretrained_ is None
     fc, own, theirs = both.predict(6), alone.predict(6), pre.predict(6)
     assert both.pretrained_.weight == SHARE == 0.75
+    assert "pretrained network's forecast (short data; its weight 0.75)" in both.describe()
     np.testing.assert_allclose(fc["lstm"], 0.25 * own["lstm"] + 0.75 * theirs["p"], rtol=1e-6)
 
 

@@ -74,7 +74,8 @@ class PretrainedPart:
 
     def describe(self) -> str:
         if self.weight < 1:
-            return "averaged with the pretrained network's forecast (short data)"
+            return (f"averaged with the pretrained network's forecast (short data; its"
+                    f" weight {self.weight:g})")
         return "the pretrained network's forecast alone: no look-back holds a season"
 
 
