@@ -1,7 +1,7 @@
 """How should the short-data default combine the LSTM with the pretrained network?
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/combine_pretrained.py [--weights DIR]
-        [--split test|validation|validation2]
+        [--split test|validation|validation2] [--lstm-skip seasonal]
 
 On the 23 short datasets of ``defaults.py`` (groups ``small`` and ``heldout``, their folds),
 fits the pretrained network alone (``pre``) and the LSTM trained from scratch
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", default=None, help="pretrained weights (default: shipped)")
     parser.add_argument("--split", choices=SPLITS, default="test")
+    parser.add_argument("--lstm-skip", default=None, choices=("none", "naive", "seasonal"),
+                        help="the LSTM's members: this skip kind alone (default: the"
+                        " default's plain and seasonal-skip pair)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     names = [n for g in ("small", "heldout") for n in defaults.GROUPS[g]]
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         df, n, windows = split_folds(df, h, want, step, args.split)
         start = time.perf_counter()
         models = [Pretrained(season_length=m, weights=args.weights, alias="pre"),
-                  LSTM(season_length=m, horizon=h, pretrained="off", alias="lstm")]
+                  LSTM(season_length=m, horizon=h, pretrained="off", skip=args.lstm_skip,
+                       alias="lstm")]
         try:
             _, res = compare(models, df, h, n_windows=windows, step=step, season_length=m,
                              metrics=("mase",), diagnose=False)
