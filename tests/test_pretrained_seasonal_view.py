@@ -170,6 +170,17 @@ def test_season_window_must_be_a_whole_number_or_none(bad: object) -> None:
         Pretrained(season_window=bad)
 
 
+def test_whole_floats_are_stored_as_ints_and_forecast_as_ints() -> None:
+    """``--param season_window=5.0`` (and context, finetune, seed) is the whole number 5:
+    validated and stored as an int, so the slices and step counts it feeds work."""
+    frame = seasonal_frame(n_series=1, length=LONG, m=12)
+    floats = Pretrained(season_window=5.0, context=60.0, finetune=1.0, seed=0.0, alias="p")
+    ints = Pretrained(season_window=5, context=60, finetune=1, seed=0, alias="p")
+    assert all(type(getattr(floats, k)) is int
+               for k in ("season_window", "context", "finetune", "seed"))
+    pd.testing.assert_frame_equal(floats.fit(frame).predict(6), ints.fit(frame).predict(6))
+
+
 @pytest.mark.parametrize("bad", ["5", 0, 2.5, True])
 def test_a_bad_season_window_in_a_model_file_is_named(bad: object, tmp_path: Path) -> None:
     model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(seasonal_frame(2, 60))
@@ -177,7 +188,8 @@ def test_a_bad_season_window_in_a_model_file_is_named(bad: object, tmp_path: Pat
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     config["fitted"]["pretrained"]["season_window"] = bad
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match=r"'pretrained\.season_window' must be null"):
+    with pytest.raises(ModelFileError, match=r"'pretrained\.season_window' must be a (number,"
+                       r" got str|whole number >= 1, got)"):
         gc.load(tmp_path / "m")
 
 

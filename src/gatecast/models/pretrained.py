@@ -43,7 +43,7 @@ from gatecast.pretrained.inference import (
 )
 from gatecast.pretrained.network import build, count_members
 from gatecast.pretrained.store import cached_weights, members_in, net_config
-from gatecast.pretrained.views import RECENT_SEASONS
+from gatecast.pretrained.views import MAX_SEASON_WINDOW, RECENT_SEASONS
 
 MAX_FINETUNE = 100_000
 
@@ -89,10 +89,11 @@ class Pretrained(BaseForecaster):
 
     def __post_init__(self) -> None:
         check_season_length(self.season_length)
-        whole_number(self.finetune, "finetune", minimum=0, maximum=MAX_FINETUNE)
-        whole_number(self.seed, "seed", minimum=0)
+        # whole numbers stored as ints: 5.0 is accepted, and slices and step counts need 5
+        self.finetune = whole_number(self.finetune, "finetune", minimum=0, maximum=MAX_FINETUNE)
+        self.seed = whole_number(self.seed, "seed", minimum=0)
         if self.context is not None:
-            whole_number(self.context, "context", minimum=2, maximum=100_000)
+            self.context = whole_number(self.context, "context", minimum=2, maximum=100_000)
         if not (isinstance(self.finetune_lr, (int, float)) and 0 < self.finetune_lr < 1):
             raise ConfigError(f"finetune_lr must be in (0, 1), got {self.finetune_lr!r}")
         if self.weights is not None and not isinstance(self.weights, (str, os.PathLike)):
@@ -101,7 +102,8 @@ class Pretrained(BaseForecaster):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.season_window is not None:
-            whole_number(self.season_window, "season_window", minimum=1, maximum=100_000)
+            self.season_window = whole_number(self.season_window, "season_window", minimum=1,
+                                              maximum=MAX_SEASON_WINDOW)
         if self.weights is not None:
             self.weights = str(self.weights)
 

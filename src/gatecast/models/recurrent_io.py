@@ -33,6 +33,7 @@ from gatecast.io.weights import load_weights
 from gatecast.models.recurrent_covariates import FittedCovariates, Standardizer
 from gatecast.models.recurrent_pretrained import PretrainedPart, check_weights, shipped
 from gatecast.nn import NetworkConfig, build_network
+from gatecast.pretrained.views import MAX_SEASON_WINDOW
 
 FITTED = {"series", "freq", "last_ds", "network", "members", "quantiles", "pipeline",
           "transform", "history"}
@@ -184,10 +185,9 @@ def _pretrained_part(raw: Any, arrays: dict[str, np.ndarray], model: Any, file: 
         if not isinstance(value, bool):
             raise fail(file, f"'pretrained.{name}' must be true or false")
     window = raw.get("season_window")  # files from before it: indices from every season
-    if window is not None and (isinstance(window, bool) or not isinstance(window, int)
-                               or not 1 <= window <= 100_000):
-        raise fail(file, "'pretrained.season_window' must be null or a whole number from 1"
-                   " to 100000")
+    if window is not None:
+        window = bounded(window, "'pretrained.season_window'", file, MAX_SEASON_WINDOW,
+                         minimum=1)
     weight = raw.get("weight", 0.5)  # files from before it was saved averaged evenly
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise fail(file, "'pretrained.weight' must be a number from 0 to 1")

@@ -7,8 +7,8 @@ decomposition: a centred moving average of one season, each phase's mean ratio t
 indices normalised to mean 1; additive when a value is not positive) hands the network a
 series without the season, and multiplying the indices back in gives a forecast whose season
 is the average of the seasons read (the last :data:`RECENT_SEASONS` of them by default, so
-that a season whose amplitude drifts is followed). :func:`gatecast.pretrained.inference.forecast`
-averages this view with the network's own (``docs/pretrained.md``, "The seasonal view").
+that a season whose amplitude drifts is followed). :func:`.inference.forecast` averages this
+view with the network's own (``docs/pretrained.md``, "The seasonal view").
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ MIN_SEASONS = 3
 #: Seasons of ratios the indices average by default (``docs/pretrained.md``, "The seasonal
 #: view": chosen on validation folds).
 RECENT_SEASONS = 5
+#: The largest window a model accepts (a context is at most this long anyway).
+MAX_SEASON_WINDOW = 100_000
 
 
 @dataclass(frozen=True)
