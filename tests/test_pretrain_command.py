@@ -14,6 +14,7 @@ import pytest
 from gatecast.cli.main import main
 from gatecast.errors import ConfigError
 from gatecast.models.pretrained import Pretrained
+from gatecast.pretrained.corpus import CorpusSpec
 from gatecast.pretrained.job import PretrainJob, run_job
 from gatecast.pretrained.network import NetConfig
 from gatecast.pretrained.store import CONFIG, load_weights, weights_hash
@@ -147,3 +148,23 @@ def test_ddp_two_processes_are_reproducible_and_forecast(corpus: Path, tmp_path:
     fc = Pretrained(weights=str(tmp_path / "w0")).fit(seasonal_frame(2, 30)).predict(6)
     assert len(fc) == 12 and np.isfinite(fc["Pretrained"]).all()
 
+
+
+def test_whole_floats_in_the_configs_are_kept_as_ints(corpus: Path, ensemble: tuple[Path, dict],
+                                                      tmp_path: Path) -> None:
+    """``steps=6.0`` passes the whole-number check; each config keeps the int, so a job
+    built from floats trains exactly as one built from ints (the same weights)."""
+    net = NetConfig(hidden_size=8.0, num_layers=1.0, head_hidden=256.0, horizon=64.0,
+                    max_context=32.0)
+    train = PretrainConfig(steps=6.0, epochs=3.0, batch_size=8.0, min_context=8.0, seed=0.0)
+    spec = CorpusSpec(n_series=10.0, seed=0.0, min_length=12.0, max_length=1024.0)
+    floats = PretrainJob(corpus=str(corpus), output=str(tmp_path / "w"), season_length=12.0,
+                         synthetic=10.0, members=2.0, processes=1.0, threads=1.0, net=net,
+                         train=train)
+    kept = {net: ("hidden_size", "num_layers", "head_hidden", "horizon", "max_context"),
+            train: ("steps", "epochs", "batch_size", "min_context", "seed"),
+            spec: ("n_series", "seed", "min_length", "max_length"),
+            floats: ("season_length", "synthetic", "members", "processes", "threads")}
+    for config, names in kept.items():
+        assert [type(getattr(config, k)) for k in names] == [int] * len(names), config
+    assert run_job(floats)["sha256"] == ensemble[1]["sha256"]

@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import lfilter
 
-from gatecast.checks import whole_number
+from gatecast.checks import keep_whole
 from gatecast.errors import ConfigError
 
 #: (season length, weight, shortest, longest): the frequencies users have -- yearly,
@@ -73,10 +73,10 @@ class CorpusSpec:
     hetero_prob: float = 0.15
 
     def __post_init__(self) -> None:
-        whole_number(self.n_series, "n_series", maximum=MAX_SERIES)
-        whole_number(self.seed, "seed", minimum=0)
-        whole_number(self.min_length, "min_length", minimum=4)
-        whole_number(self.max_length, "max_length", minimum=self.min_length, maximum=100_000)
+        keep_whole(self, "n_series", maximum=MAX_SERIES)
+        keep_whole(self, "seed", minimum=0)
+        keep_whole(self, "min_length", minimum=4)
+        keep_whole(self, "max_length", minimum=self.min_length, maximum=100_000)
         if len(self.weights) != len(GENERATORS) or min(self.weights) < 0 or not sum(
                 self.weights) > 0:
             raise ConfigError(f"weights must be {len(GENERATORS)} non-negative shares, one per"

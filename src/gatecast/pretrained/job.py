@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from gatecast.checks import MAX_SEASON_LENGTH, whole_number
+from gatecast.checks import MAX_SEASON_LENGTH, keep_whole
 from gatecast.data.frame import read_table
 from gatecast.errors import ConfigError
 from gatecast.pretrained.corpus import MAX_SERIES, CorpusSpec, build_corpus
@@ -72,12 +72,12 @@ class PretrainJob:
         if out == src or src in out.parents:
             raise ConfigError(f"--output {self.output} would write into the corpus"
                               f" {self.corpus}; choose another folder")
-        whole_number(self.synthetic, "--synthetic", minimum=0, maximum=MAX_SERIES)
-        whole_number(self.threads, "--threads", maximum=MAX_THREADS)
-        whole_number(self.members, "--members", maximum=MAX_MEMBERS)
-        whole_number(self.processes, "--processes", maximum=MAX_PROCESSES)
+        keep_whole(self, "synthetic", "--synthetic", minimum=0, maximum=MAX_SERIES)
+        keep_whole(self, "threads", "--threads", maximum=MAX_THREADS)
+        keep_whole(self, "members", "--members", maximum=MAX_MEMBERS)
+        keep_whole(self, "processes", "--processes", maximum=MAX_PROCESSES)
         if self.season_length is not None:
-            whole_number(self.season_length, "--season-length", maximum=MAX_SEASON_LENGTH)
+            keep_whole(self, "season_length", "--season-length", maximum=MAX_SEASON_LENGTH)
 
     @property
     def checkpoints(self) -> Path:

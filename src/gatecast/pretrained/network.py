@@ -29,7 +29,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from gatecast.checks import MAX_HIDDEN_SIZE, MAX_LAYERS, MAX_LOOK_BACK, whole_number
+from gatecast.checks import MAX_HIDDEN_SIZE, MAX_LAYERS, MAX_LOOK_BACK, keep_whole, whole_number
 from gatecast.errors import ConfigError
 
 QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975,
@@ -58,11 +58,11 @@ class NetConfig:
     skip: str = "seasonal"
 
     def __post_init__(self) -> None:
-        whole_number(self.hidden_size, "hidden_size", maximum=MAX_HIDDEN_SIZE)
-        whole_number(self.num_layers, "num_layers", maximum=MAX_LAYERS)
-        whole_number(self.head_hidden, "head_hidden", maximum=MAX_HIDDEN_SIZE)
-        whole_number(self.horizon, "horizon", maximum=4096)
-        whole_number(self.max_context, "max_context", minimum=2, maximum=MAX_LOOK_BACK)
+        keep_whole(self, "hidden_size", maximum=MAX_HIDDEN_SIZE)
+        keep_whole(self, "num_layers", maximum=MAX_LAYERS)
+        keep_whole(self, "head_hidden", maximum=MAX_HIDDEN_SIZE)
+        keep_whole(self, "horizon", maximum=4096)
+        keep_whole(self, "max_context", minimum=2, maximum=MAX_LOOK_BACK)
         qs = tuple(float(q) for q in self.quantiles)
         if (0.5 not in qs or list(qs) != sorted(set(qs)) or not all(0 < q < 1 for q in qs)
                 or len(qs) > 99):

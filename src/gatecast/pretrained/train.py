@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gatecast.checks import whole_number
+from gatecast.checks import keep_whole, whole_number
 from gatecast.errors import ConfigError, DataError
 from gatecast.pretrained.network import NetConfig, PretrainedNet, quantile_loss
 from gatecast.training.config import TrainerConfig
@@ -61,11 +61,11 @@ class PretrainConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        whole_number(self.steps, "steps", maximum=MAX_STEPS)
-        whole_number(self.epochs, "epochs", maximum=self.steps)
-        whole_number(self.batch_size, "batch_size", maximum=65_536)
-        whole_number(self.min_context, "min_context", minimum=2)
-        whole_number(self.seed, "seed", minimum=0)
+        keep_whole(self, "steps", maximum=MAX_STEPS)
+        keep_whole(self, "epochs", maximum=self.steps)
+        keep_whole(self, "batch_size", maximum=65_536)
+        keep_whole(self, "min_context", minimum=2)
+        keep_whole(self, "seed", minimum=0)
         if not (self.lr > 0 and self.weight_decay >= 0 and self.clip_norm > 0):
             raise ConfigError("lr and clip_norm must be > 0 and weight_decay >= 0")
 
