@@ -65,13 +65,13 @@ def whole_number(value: Any, name: str, *, minimum: int = 1, maximum: int | None
     return int(value)
 
 
-
 def keep_whole(config: Any, field: str, label: str | None = None, **bounds: Any) -> None:
     """Check ``config.field`` with :func:`whole_number` (``label`` names it in the message)
     and keep the ``int`` it returns, on a frozen dataclass too: ``5.0`` passes the check and
     must not reach slicing or step counts as a float."""
     value = whole_number(getattr(config, field), label or field, **bounds)
     object.__setattr__(config, field, value)
+
 
 #: Largest magnitude accepted in ``y`` and numeric covariates: squares (MSE, variances,
 #: residual sums over thousands of points) must stay finite in float64 (max ~1.8e308).
