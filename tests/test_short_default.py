@@ -25,11 +25,25 @@ def frame() -> pd.DataFrame:
     return seasonal_frame(n_series=2, length=60, m=12, seed=5)
 
 
+# Fitted once for the module: the tests below only read them (predict, save, forward and
+# describe leave a fitted model as it is).
+@pytest.fixture(scope="module")
+def both(frame: pd.DataFrame) -> gc.LSTM:
+    return gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+
+
+@pytest.fixture(scope="module")
+def alone(frame: pd.DataFrame) -> gc.LSTM:
+    return gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
+
+
+@pytest.fixture(scope="module")
+def pre(frame: pd.DataFrame) -> Pretrained:
+    return Pretrained(season_length=12, alias="p").fit(frame)
+
+
 def test_the_default_on_short_data_is_the_average_with_the_pretrained_forecast(
-        frame: pd.DataFrame) -> None:
-    both = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    alone = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
-    pre = Pretrained(season_length=12, alias="p").fit(frame)
+        both: gc.LSTM, alone: gc.LSTM, pre: Pretrained) -> None:
     assert both.pretrained_ is not None and alone.pretrained_ is None
     fc, own, theirs = both.predict(6), alone.predict(6), pre.predict(6)
     assert both.pretrained_.weight == SHARE == 0.75
@@ -94,9 +108,9 @@ def test_on_that_cannot_apply_and_unknown_modes_are_config_errors() -> None:
         gc.LSTM(pretrained="maybe")
 
 
-def test_save_load_and_forward_keep_the_combination(frame: pd.DataFrame,
+def test_save_load_and_forward_keep_the_combination(frame: pd.DataFrame, both: gc.LSTM,
                                                     tmp_path: Path) -> None:
-    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+    model = both
     model.save(tmp_path / "m")
     loaded = gc.load(tmp_path / "m")
     pd.testing.assert_frame_equal(loaded.predict(6), model.predict(6))
@@ -108,9 +122,9 @@ def test_save_load_and_forward_keep_the_combination(frame: pd.DataFrame,
         model.export_onnx(tmp_path / "onnx")
 
 
-def test_a_model_fitted_with_other_pretrained_weights_is_refused(frame: pd.DataFrame,
+def test_a_model_fitted_with_other_pretrained_weights_is_refused(both: gc.LSTM,
                                                                  tmp_path: Path) -> None:
-    gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame).save(tmp_path / "m")
+    both.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["fitted"]["pretrained"]["sha256"] == shipped()[1]
     config["fitted"]["pretrained"]["sha256"] = "0" * 64
@@ -119,12 +133,11 @@ def test_a_model_fitted_with_other_pretrained_weights_is_refused(frame: pd.DataF
         gc.load(tmp_path / "m")
 
 
-def test_describe_says_what_the_fit_chose(frame: pd.DataFrame) -> None:
-    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST)
-    assert model.describe() == "lstm: not fitted"
-    text = model.fit(frame).describe()
+def test_describe_says_what_the_fit_chose(frame: pd.DataFrame, both: gc.LSTM,
+                                          alone: gc.LSTM) -> None:
+    assert gc.LSTM(season_length=12, horizon=6, trainer=FAST).describe() == "lstm: not fitted"
+    text = both.describe()
     assert "seasonal skip 12" in text and "plain" in text and "pretrained" in text
-    alone = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
     assert "pretrained" not in alone.describe()
     assert "3 member(s)" in Pretrained(season_length=12).fit(frame).describe()
     assert gc.Naive().fit(frame).describe() == "Naive: fitted"
@@ -151,8 +164,9 @@ def test_too_short_for_a_seasonal_window_the_pretrained_forecast_takes_it_all(
                                .predict(18)["p"], rtol=1e-6)
 
 
-def test_the_weight_in_a_model_file(frame: pd.DataFrame, tmp_path: Path) -> None:
-    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
+def test_the_weight_in_a_model_file(both: gc.LSTM, alone: gc.LSTM, pre: Pretrained,
+                                    tmp_path: Path) -> None:
+    model = both
     assert model.pretrained_.weight == SHARE
     model.save(tmp_path / "m")
     pd.testing.assert_frame_equal(gc.load(tmp_path / "m").predict(6), model.predict(6))
@@ -162,19 +176,17 @@ def test_the_weight_in_a_model_file(frame: pd.DataFrame, tmp_path: Path) -> None
     path.write_text(json.dumps(config))
     old = gc.load(tmp_path / "m")
     assert old.pretrained_.weight == 0.5
-    own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
-    theirs = Pretrained(season_length=12, alias="p").fit(frame)
     np.testing.assert_allclose(old.predict(6)["lstm"],
-                               (own.predict(6)["lstm"] + theirs.predict(6)["p"]) / 2, rtol=1e-6)
+                               (alone.predict(6)["lstm"] + pre.predict(6)["p"]) / 2, rtol=1e-6)
     config["fitted"]["pretrained"]["weight"] = 1.5
     path.write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match=r"'pretrained\.weight' must be a number from 0 to 1"):
         gc.load(tmp_path / "m")
 
 
-def test_forward_keeps_the_log_average_setting(frame: pd.DataFrame, tmp_path: Path) -> None:
-    model = gc.LSTM(season_length=12, horizon=6, trainer=FAST).fit(frame)
-    model.save(tmp_path / "m")
+def test_forward_keeps_the_log_average_setting(frame: pd.DataFrame, both: gc.LSTM,
+                                               alone: gc.LSTM, tmp_path: Path) -> None:
+    both.save(tmp_path / "m")
     path = tmp_path / "m" / "config.json"
     config = json.loads(path.read_text())
     config["fitted"]["pretrained"]["log_average"] = False     # as files from before it
@@ -182,8 +194,7 @@ def test_forward_keeps_the_log_average_setting(frame: pd.DataFrame, tmp_path: Pa
     old = gc.load(tmp_path / "m")
     shorter = frame.groupby("unique_id").head(50)
     plain = Pretrained(season_length=12, log_average=False, alias="p").fit(shorter)
-    own = gc.LSTM(season_length=12, horizon=6, pretrained="off", trainer=FAST).fit(frame)
     np.testing.assert_allclose(old.forward(shorter, 6)["lstm"],
-                               0.25 * own.forward(shorter, 6)["lstm"]
+                               0.25 * alone.forward(shorter, 6)["lstm"]
                                + 0.75 * plain.predict(6)["p"],
                                rtol=1e-6)
