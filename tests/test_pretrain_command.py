@@ -149,7 +149,6 @@ def test_ddp_two_processes_are_reproducible_and_forecast(corpus: Path, tmp_path:
     assert len(fc) == 12 and np.isfinite(fc["Pretrained"]).all()
 
 
-
 def test_whole_floats_in_the_configs_are_kept_as_ints(corpus: Path, ensemble: tuple[Path, dict],
                                                       tmp_path: Path) -> None:
     """``steps=6.0`` passes the whole-number check; each config keeps the int, so a job
