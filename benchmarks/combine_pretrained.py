@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 fc[f"c{b}w{x}"] = x * fc["pre"] + (1 - x) * clipped
                 rules.append(f"c{b}w{x}")
         points = training_points(df, fc)
+        default = SHARE * fc["pre"] + (1 - SHARE) * fc["lstm"]  # SHARE need not be in SHARES
         for g in gates:
-            fc[f"g{g}w{SHARE}"] = np.where(points < g * max(m, 4) + h, fc["pre"],
-                                            fc[f"w{SHARE}"])
+            fc[f"g{g}w{SHARE}"] = np.where(points < g * max(m, 4) + h, fc["pre"], default)
             rules.append(f"g{g}w{SHARE}")
         extra = [k for k in rules if k not in res.models]
         res = dataclasses.replace(res, forecasts=fc, models=[*res.models, *extra])
