@@ -15,6 +15,7 @@ from gatecast.errors import ConfigError, ModelFileError
 from gatecast.models.pretrained import Pretrained
 from gatecast.models.recurrent_pretrained import SHARE, applies, shipped
 from gatecast.models.recurrent_specs import NetworkSpec
+from gatecast.pretrained.network import count_members
 from helpers import seasonal_frame
 
 FAST = {"max_steps": 30, "seed": 0}
@@ -139,7 +140,9 @@ def test_describe_says_what_the_fit_chose(frame: pd.DataFrame, both: gc.LSTM,
     text = both.describe()
     assert "seasonal skip 12" in text and "plain" in text and "pretrained" in text
     assert "pretrained" not in alone.describe()
-    assert "3 member(s)" in Pretrained(season_length=12).fit(frame).describe()
+    members = count_members(shipped()[0])
+    assert members > 1 and f"{members} member(s)" in Pretrained(season_length=12).fit(
+        frame).describe()
     assert gc.Naive().fit(frame).describe() == "Naive: fitted"
 
 

@@ -26,7 +26,13 @@ from gatecast.checks import MAX_SEASON_LENGTH, keep_whole
 from gatecast.data.frame import read_table
 from gatecast.errors import ConfigError
 from gatecast.pretrained.corpus import MAX_SERIES, CorpusSpec, build_corpus
-from gatecast.pretrained.members import Log, members_record, pretrain_members, series_hash
+from gatecast.pretrained.members import (
+    Log,
+    member_configs,
+    members_record,
+    pretrain_members,
+    series_hash,
+)
 from gatecast.pretrained.network import MAX_MEMBERS, NetConfig
 from gatecast.pretrained.store import save_weights
 from gatecast.pretrained.train import PretrainConfig, frame_series
@@ -98,8 +104,9 @@ def _train(job: PretrainJob, log: Log | None) -> dict[str, Any]:
     series, n_user = read_corpus(job)
     corpus = {"series": n_user, "synthetic": job.synthetic, "sha256": series_hash(series)}
     base = dataclasses.replace(job.train, checkpoint_dir=str(job.checkpoints))
+    configs = member_configs(base, job.members)
     model, digests, losses = pretrain_members(
-        series, corpus, base, job.net, job.members, job.checkpoints, job.checkpoints,
+        series, corpus, configs, job.net, job.checkpoints, job.checkpoints,
         job.threads, reuse=job.train.resume, processes=job.processes, log=log)
     summary = {"output": job.output, "series": n_user, "synthetic": job.synthetic,
                "members": len(digests), "processes": job.processes,
@@ -107,7 +114,7 @@ def _train(job: PretrainJob, log: Log | None) -> dict[str, Any]:
     if is_main_process():
         meta = {"corpus": str(Path(job.corpus)), "series": n_user, "synthetic": job.synthetic,
                 "train": dataclasses.asdict(base),
-                **({"members": members_record(base, digests)} if job.members > 1 else {}),
+                **({"members": members_record(configs, digests)} if job.members > 1 else {}),
                 **({"processes": job.processes} if job.processes > 1 else {})}
         summary["sha256"] = save_weights(model, job.output, meta)
     return summary

@@ -1,16 +1,18 @@
 """Pretraining an ensemble: members trained one after another, each cached as it finishes.
 
-Member k is :func:`~gatecast.pretrained.train.pretrain` with seed ``base.seed + k``. When it
-finishes it is written to ``work/member-k`` (``config.json`` + ``model.safetensors`` with
-the settings that produced it); a later run with ``reuse`` reads a member found there with
-the same settings instead of training it again, so an interrupted run goes on with the
-next member. The interrupted member itself resumes from the trainer's checkpoint in
-``checkpoints/member-k`` (``base.resume``): that folder also holds ``run.json``, the
-member's settings, and a checkpoint is resumed only under the same settings. The trainer's
-own fingerprint covers the data, the seed, the trainer settings and the parameter shapes;
-``run.json`` adds what it cannot see (network settings that keep the shapes, such as
-``skip``, the torch build, the threads and the number of DDP processes), so member k's
-checkpoint is never resumed as member j, nor with another corpus or configuration.
+Member k is :func:`~gatecast.pretrained.train.pretrain` with its own settings (by default
+:func:`member_configs`: the base settings with seed ``base.seed + k``; the recipe's members
+also differ by their step budget). When it finishes it is written to ``work/member-k``
+(``config.json`` + ``model.safetensors`` with the settings that produced it); a later run
+with ``reuse`` reads a member found there with the same settings instead of training it
+again, so an interrupted run goes on with the next member. The interrupted member itself
+resumes from the trainer's checkpoint in ``checkpoints/member-k`` (``base.resume``): that
+folder also holds ``run.json``, the member's settings, and a checkpoint is resumed only
+under the same settings. The trainer's own fingerprint covers the data, the seed, the
+trainer settings and the parameter shapes; ``run.json`` adds what it cannot see (network
+settings that keep the shapes, such as ``skip``, the torch build, the threads and the number
+of DDP processes), so member k's checkpoint is never resumed as member j, nor with another
+corpus or configuration.
 
 Used by ``gatecast pretrain --members N`` and by ``benchmarks/pretrain_recipe.py`` (the
 shipped weights). Inside a DDP group every rank trains every member; rank 0 alone writes.
@@ -135,20 +137,27 @@ def train_member(series: Sequence[tuple[np.ndarray, int]], corpus: Any, cfg: Pre
     return model, digest, meta["final_loss"]
 
 
+def member_configs(base: PretrainConfig, members: int) -> list[PretrainConfig]:
+    """``members`` members that differ by their seed alone: ``base.seed`` ... ``base.seed +
+    members - 1``."""
+    whole_number(members, "members", maximum=MAX_MEMBERS)
+    return [dataclasses.replace(base, seed=base.seed + k) for k in range(members)]
+
+
 def pretrain_members(series: Sequence[tuple[np.ndarray, int]], corpus: Any,
-                     base: PretrainConfig, net: NetConfig, members: int, work: Path,
+                     configs: Sequence[PretrainConfig], net: NetConfig, work: Path,
                      checkpoints: Path | None, threads: int, *, reuse: bool = True,
                      processes: int = 1, log: Log | None = print
                      ) -> tuple[Net, list[str], list[float]]:
-    """``members`` members (seeds ``base.seed`` ... ``base.seed + members - 1``), one after
-    another, each cached in ``work/member-k`` (trainer checkpoints in
+    """One member per entry of ``configs`` (:func:`member_configs`, or settings of your own),
+    trained one after another, each cached in ``work/member-k`` (trainer checkpoints in
     ``checkpoints/member-k``); returns the network (one member, or their
     :class:`PretrainedEnsemble`), each member's SHA-256 and final training loss."""
-    whole_number(members, "members", maximum=MAX_MEMBERS)
+    whole_number(len(configs), "members", minimum=1, maximum=MAX_MEMBERS)
     nets, digests, losses = [], [], []
-    for k in range(members):
+    for k, member_cfg in enumerate(configs):
         ckpt = None if checkpoints is None else str(Path(checkpoints) / f"member-{k}")
-        cfg = dataclasses.replace(base, seed=base.seed + k, checkpoint_dir=ckpt)
+        cfg = dataclasses.replace(member_cfg, checkpoint_dir=ckpt)
         member, digest, loss = train_member(series, corpus, cfg, net,
                                             Path(work) / f"member-{k}", threads, reuse=reuse,
                                             processes=processes, log=log)
@@ -156,11 +165,14 @@ def pretrain_members(series: Sequence[tuple[np.ndarray, int]], corpus: Any,
         digests.append(digest)
         losses.append(loss)
         if log is not None:
-            log(f"member {k} (seed {cfg.seed}): sha256 {digest}")
+            log(f"member {k} (seed {cfg.seed}, {cfg.steps} steps): sha256 {digest}")
     model = nets[0] if len(nets) == 1 else PretrainedEnsemble.of(nets)
     return model, digests, losses
 
 
-def members_record(base: PretrainConfig, digests: Sequence[str]) -> list[dict[str, Any]]:
-    """The ``members`` entry of an ensemble's ``meta``: each member's seed and SHA-256."""
-    return [{"seed": base.seed + k, "sha256": d} for k, d in enumerate(digests)]
+def members_record(configs: Sequence[PretrainConfig], digests: Sequence[str]
+                   ) -> list[dict[str, Any]]:
+    """The ``members`` entry of an ensemble's ``meta``: each member's seed, steps and
+    SHA-256."""
+    return [{"seed": cfg.seed, "steps": cfg.steps, "sha256": d}
+            for cfg, d in zip(configs, digests, strict=True)]
