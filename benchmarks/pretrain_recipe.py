@@ -50,9 +50,10 @@ def recipe_configs(members: int, seed: int | None = None, steps: int | None = No
     if not 1 <= members <= len(RECIPE_MEMBERS):
         raise SystemExit(f"--members takes 1 to {len(RECIPE_MEMBERS)}, got {members}")
     shift = 0 if seed is None else seed - RECIPE_TRAIN.seed
-    return [dataclasses.replace(RECIPE_TRAIN, seed=s + shift, steps=steps or n,
-                                epochs=min(steps or n, RECIPE_TRAIN.epochs))
-            for s, n in RECIPE_MEMBERS[:members]]
+    budgets = [n if steps is None else steps for _, n in RECIPE_MEMBERS[:members]]
+    return [dataclasses.replace(RECIPE_TRAIN, seed=s + shift, steps=n,
+                                epochs=min(n, RECIPE_TRAIN.epochs))
+            for (s, _), n in zip(RECIPE_MEMBERS, budgets, strict=False)]
 
 
 def main(argv: list[str] | None = None) -> int:
