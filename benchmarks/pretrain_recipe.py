@@ -50,10 +50,9 @@ def recipe_configs(members: int, seed: int | None = None, steps: int | None = No
     if not 1 <= members <= len(RECIPE_MEMBERS):
         raise SystemExit(f"--members takes 1 to {len(RECIPE_MEMBERS)}, got {members}")
     shift = 0 if seed is None else seed - RECIPE_TRAIN.seed
-    budgets = [n if steps is None else steps for _, n in RECIPE_MEMBERS[:members]]
-    return [dataclasses.replace(RECIPE_TRAIN, seed=s + shift, steps=n,
-                                epochs=min(n, RECIPE_TRAIN.epochs))
-            for (s, _), n in zip(RECIPE_MEMBERS, budgets, strict=False)]
+    chosen = [(s + shift, n if steps is None else steps) for s, n in RECIPE_MEMBERS[:members]]
+    return [dataclasses.replace(RECIPE_TRAIN, seed=s, steps=n, epochs=min(n, RECIPE_TRAIN.epochs))
+            for s, n in chosen]
 
 
 def main(argv: list[str] | None = None) -> int:
